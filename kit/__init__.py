@@ -1,0 +1,45 @@
+"""casebook kit: how Twitter moderated two world leaders, as an interactive Jupyter lesson.
+
+The public names are imported lazily, so ``import kit`` stays cheap and a notebook
+pays only for what it uses.
+
+>>> import kit
+>>> cb = kit.load_casebook()
+>>> sorted(cb.items.leader.unique())
+['khamenei', 'trump']
+"""
+from __future__ import annotations
+
+import importlib
+
+from .errors import KitDataError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Casebook": "casebook",
+    "load_casebook": "casebook",
+    "DecisionLog": "decisions",
+    "safe_learner_name": "decisions",
+    "Policy": "policy",
+    "PRESETS": "policy",
+    "apply_policy": "policy",
+    "compare_decisions": "compare",
+    "collect_class": "classroom",
+    "setup": "charts",
+}
+
+__all__ = ["KitDataError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,440 @@
+"""The case file: loading and validating data/ into one read-only :class:`Casebook`.
+
+Every table is a CSV file in ``data/``; :data:`SCHEMA` says which columns each has,
+which are required, their types and allowed values, and which other table an id
+refers to. ``data/README.md`` explains the same columns for people; a test keeps
+the two in step.
+
+Anything wrong in a file raises :class:`kit.KitDataError` naming the file, the
+row (as a spreadsheet shows it: the header is row 1) and the column.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from .errors import KitDataError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+LEADERS = ("trump", "khamenei")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LIST_SEP = ";"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    kind is one of: ``text``, ``id`` (the table's key or a plain identifier),
+    ``date`` (YYYY-MM-DD), ``int``, ``enum`` (one of ``values``), ``ref`` (an id of
+    table ``ref``), ``refs`` (several ids of ``ref`` separated by ``;``), ``url``.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    values: tuple = ()
+    ref: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: str
+    columns: tuple
+    optional: bool = False  # a missing file means an empty table
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list:
+        return [c.name for c in self.columns]
+
+
+def C(name, kind="text", required=False, values=(), ref=None, doc=""):
+    return Column(name, kind, required, tuple(values), ref, doc)
+
+
+PRECISIONS = ("day", "month", "year")
+#: Groups of like items across the two leaders, for the consistency score.
+COMPARE_GROUPS = ("violence", "misinformation", "hate", "account")
+
+SCHEMA = MappingProxyType({t.name: t for t in [
+    Table("sources", "source_id", (
+        C("source_id", "id", True),
+        C("title", required=True),
+        C("publisher", required=True),
+        C("date", "date"),
+        C("date_note"),
+        C("url", "url"),
+        C("archive_url", "url"),
+        C("kind", "enum", True, ("primary", "news", "analysis", "advocacy", "reference")),
+        C("text_checked", "enum", True, ("original", "reproduction", "unverified")),
+        C("note"),
+    )),
+    Table("actions", "action_id", (
+        C("action_id", "id", True),
+        C("name", required=True),
+        C("level", "int", True),
+        C("scope", "enum", True, ("none", "tweet", "account")),
+        C("description", required=True),
+        C("excerpt"),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("rules", "rule_id", (
+        C("rule_id", "id", True),
+        C("name", required=True),
+        C("kind", "enum", True, ("conduct", "framework", "consultation")),
+        C("summary", required=True),
+        C("excerpt", required=True),
+        C("excerpt_source_ids", "refs", True, ref="sources"),
+        C("in_force_from", "date"),
+        C("in_force_to", "date"),
+        C("in_force_note"),
+        C("public_interest_exception", "enum", True, ("eligible", "never", "not_applicable")),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("accounts", "handle", (
+        C("handle", "id", True),
+        C("leader", "enum", True, LEADERS),
+        C("platform", "enum", True, ("twitter", "facebook", "instagram", "youtube")),
+        C("display_name"),
+        C("role", "enum", True, ("personal", "office", "media_relay", "language_edition")),
+        C("language", required=True),
+        C("attribution", "enum", True, ("official", "linked", "disputed", "unknown")),
+        C("attribution_note"),
+        C("verified", "enum", True, ("yes", "no", "unknown")),
+        C("verified_note"),
+        C("created", "date"),
+        C("followers", "int"),
+        C("followers_as_of", "date"),
+        C("followers_source_ids", "refs", ref="sources"),
+        C("status_note"),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("items", "item_id", (
+        C("item_id", "id", True),
+        C("leader", "enum", True, LEADERS),
+        C("handle", "ref", True, ref="accounts"),
+        C("kind", "enum", True, ("post", "account")),
+        C("title", required=True),
+        C("date", "date", True),
+        C("date_precision", "enum", True, PRECISIONS),
+        C("language"),
+        C("content_type", "enum", True, ("verbatim", "description")),
+        C("text", required=True),
+        C("context", required=True),
+        C("content_note"),
+        C("twitter_action", "ref", True, ref="actions"),
+        C("twitter_action_date", "date"),
+        C("twitter_rule_ids", "refs", ref="rules"),
+        C("twitter_stated_reason"),
+        C("action_note"),
+        C("compare_group", "enum", values=COMPARE_GROUPS),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("allegations", "allegation_id", (
+        C("allegation_id", "id", True),
+        C("item_id", "ref", True, ref="items"),
+        C("rule_id", "ref", True, ref="rules"),
+        C("alleged_by", required=True),
+        C("alleger_kind", "enum", True,
+          ("platform", "government", "advocacy", "journalist", "activist", "researcher",
+           "individual", "oversight")),
+        C("date", "date"),
+        C("quote"),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("events", "event_id", (
+        C("event_id", "id", True),
+        C("date", "date", True),
+        C("date_precision", "enum", True, PRECISIONS),
+        C("leader", "enum", True, (*LEADERS, "both", "none")),
+        C("platform", "enum", True, ("twitter", "facebook", "instagram", "youtube", "other")),
+        C("handle", "ref", ref="accounts"),
+        C("actor", required=True),
+        C("event_type", "enum", True, (
+            "post", "label", "notice", "removal", "lock", "suspension", "reinstatement",
+            "restriction", "block", "deletion", "creation", "statement", "policy",
+            "consultation", "decision", "other")),
+        C("action_id", "ref", ref="actions"),
+        C("item_id", "ref", ref="items"),
+        C("description", required=True),
+        C("stated_reason"),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("figures", "figure_id", (
+        C("figure_id", "id", True),
+        C("subject", required=True),
+        C("measure", required=True),
+        C("value", "int"),
+        C("value_text", required=True),
+        C("as_of", "date"),
+        C("date_precision", "enum", values=PRECISIONS),
+        C("reported_by", required=True),
+        C("contested_group"),
+        C("note"),
+        C("source_ids", "refs", True, ref="sources"),
+    )),
+    Table("evidence", "evidence_id", (
+        C("evidence_id", "id", True),
+        C("handle", "ref", True, ref="accounts"),
+        C("claim", required=True),
+        C("points_to", "enum", True, ("official", "linked", "impostor", "unclear")),
+        C("claimed_by", required=True),
+        C("date", "date"),
+        C("source_ids", "refs", True, ref="sources"),
+    ), optional=True),
+    Table("quiz", "question_id", (
+        C("question_id", "id", True),
+        C("topic", required=True),
+        C("question", required=True),
+        C("choices", required=True),
+        C("answer", required=True),
+        C("explanation", required=True),
+        C("rule_ids", "refs", ref="rules"),
+        C("source_ids", "refs", True, ref="sources"),
+    ), optional=True),
+]})
+
+#: Order in which tables are loaded: a table's references point only to earlier ones.
+LOAD_ORDER = ("sources", "actions", "rules", "accounts", "items", "allegations", "events", "figures",
+              "evidence", "quiz")
+
+
+def _parse_date(text: str):
+    if not DATE_RE.match(text):
+        raise ValueError
+    return dt.date.fromisoformat(text)
+
+
+def _read_rows(path: Path, table: Table) -> list:
+    """Read one CSV file into a list of dicts of stripped strings, checking its shape."""
+    name = f"data/{path.name}" if path.parent.name == "data" else str(path)
+    if not path.exists():
+        raise KitDataError(f"the file is missing (expected the '{table.name}' table here)", file=name)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise KitDataError("the file is empty: it needs a header row and at least one row of data",
+                           file=name)
+    if b"\x00" in raw[:4096]:
+        raise KitDataError("this is not a CSV text file (it contains binary data)", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise KitDataError(f"the file is not UTF-8 text (byte {e.start}); save it as 'CSV UTF-8'",
+                           file=name) from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as e:
+        raise KitDataError(f"this is not a valid CSV file ({e})", file=name) from None
+    header = [h.strip() for h in rows[0]]
+    expected = table.column_names
+    missing = [c for c in expected if c not in header]
+    if missing:
+        if not set(header) & set(expected):
+            raise KitDataError(
+                f"this does not look like a comma-separated table of {table.name}: its first row "
+                f"should be the header {','.join(expected)}", file=name)
+        raise KitDataError(f"missing column(s) {', '.join(missing)}", file=name, row=1)
+    unknown = [h for h in header if h not in expected]
+    if unknown:
+        raise KitDataError(f"unknown column(s) {', '.join(unknown)}; the columns are "
+                           f"{', '.join(expected)} (see data/README.md)", file=name, row=1)
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise KitDataError(f"column(s) {', '.join(dup)} appear twice", file=name, row=1)
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != len(header):
+            raise KitDataError(f"has {len(row)} fields but the header has {len(header)} "
+                               "(an unquoted comma or a missing quote?)", file=name, row=n)
+        out.append((n, {h: cell.strip() for h, cell in zip(header, row)}))
+    if not out:
+        raise KitDataError("the table has a header but no rows", file=name)
+    return name, out
+
+
+def _check_table(table: Table, name: str, rows: list, known: dict) -> pd.DataFrame:
+    """Validate rows of one table against SCHEMA; return a typed DataFrame."""
+    seen = {}
+    data = {c.name: [] for c in table.columns}
+    data["_row"] = []
+    for n, row in rows:
+        for col in table.columns:
+            value = row[col.name]
+            if not value:
+                if col.required:
+                    raise KitDataError("is empty but required", file=name, row=n, column=col.name)
+                data[col.name].append(() if col.kind == "refs" else
+                                      None if col.kind in ("date", "int") else "")
+                continue
+            if col.kind == "id":
+                if not ID_RE.match(value):
+                    raise KitDataError(f"{value!r} is not a valid id (letters, digits, _ . - only)",
+                                       file=name, row=n, column=col.name)
+            elif col.kind == "date":
+                try:
+                    value = _parse_date(value)
+                except ValueError:
+                    raise KitDataError(f"{value!r} is not a date in the form YYYY-MM-DD",
+                                       file=name, row=n, column=col.name) from None
+            elif col.kind == "int":
+                try:
+                    value = int(value)
+                except ValueError:
+                    raise KitDataError(f"{value!r} is not a whole number (write 880000, not 880k)",
+                                       file=name, row=n, column=col.name) from None
+            elif col.kind == "enum":
+                if value not in col.values:
+                    raise KitDataError(f"{value!r} is not one of {', '.join(col.values)}",
+                                       file=name, row=n, column=col.name)
+            elif col.kind == "url":
+                if not re.match(r"^https?://\S+$", value):
+                    raise KitDataError(f"{value!r} is not a web address (http:// or https://)",
+                                       file=name, row=n, column=col.name)
+            elif col.kind in ("ref", "refs"):
+                ids = [v.strip() for v in value.split(LIST_SEP)] if col.kind == "refs" else [value]
+                target = known[col.ref]
+                for ref in ids:
+                    if ref not in target:
+                        raise KitDataError(
+                            f"{ref!r} is not a known {SCHEMA[col.ref].key} "
+                            f"in data/{SCHEMA[col.ref].file}", file=name, row=n, column=col.name)
+                value = tuple(ids) if col.kind == "refs" else value
+            data[col.name].append(value)
+        key = row[table.key]
+        if key in seen:
+            raise KitDataError(f"duplicate {table.key} {key!r} (first used in row {seen[key]})",
+                               file=name, row=n, column=table.key)
+        seen[key] = n
+        data["_row"].append(n)
+    frame = pd.DataFrame(data)
+    for col in table.columns:
+        if col.kind == "date":
+            frame[col.name] = pd.to_datetime(frame[col.name])
+        elif col.kind == "int":
+            frame[col.name] = frame[col.name].astype("Int64")
+    return frame
+
+
+def _cross_checks(frames: dict) -> None:
+    """Checks that span tables (beyond plain id references)."""
+    items, accounts = frames["items"], frames["accounts"]
+    leader_of = dict(zip(accounts.handle, accounts.leader))
+    for _, it in items.iterrows():
+        if leader_of[it.handle] != it.leader:
+            raise KitDataError(f"leader {it.leader!r} does not match account @{it.handle}, "
+                               f"which belongs to {leader_of[it.handle]!r}",
+                               file="data/items.csv", row=it._row, column="leader")
+    rules = frames["rules"]
+    conduct = set(rules.rule_id[rules.kind == "conduct"])
+    for tname, col in (("items", "twitter_rule_ids"), ("allegations", "rule_id")):
+        for _, r in frames[tname].iterrows():
+            ids = r[col] if isinstance(r[col], tuple) else (r[col],)
+            for rid in ids:
+                if rid and rid not in conduct:
+                    raise KitDataError(f"{rid!r} is a {rules.set_index('rule_id').kind[rid]} entry, "
+                                       "not a rule a post can break", file=f"data/{tname}.csv",
+                                       row=r._row, column=col)
+    levels = frames["actions"].level
+    if levels.duplicated().any() or (levels < 0).any():
+        raise KitDataError("each action needs its own severity level, 0 or more",
+                           file="data/actions.csv", column="level")
+
+
+@dataclass(frozen=True)
+class Casebook:
+    """The whole case file, read-only.
+
+    Each table is a pandas DataFrame; every access returns a fresh (cheap,
+    copy-on-write) copy, so changing it in a notebook never changes the case file.
+    Dates are pandas Timestamps (NaT when unknown); id-list columns hold tuples.
+
+    >>> cb = load_casebook()
+    >>> cb.actions.set_index("action_id").level.to_dict()["suspend"]
+    5
+    """
+
+    data_dir: Path
+    _frames: dict = field(repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name (see SCHEMA), as a copy."""
+        if name not in self._frames:
+            raise KeyError(f"no table {name!r}; tables are {', '.join(LOAD_ORDER)}")
+        return self._frames[name].drop(columns="_row").copy(deep=False)
+
+    sources = property(lambda self: self.table("sources"))
+    actions = property(lambda self: self.table("actions"))
+    rules = property(lambda self: self.table("rules"))
+    accounts = property(lambda self: self.table("accounts"))
+    items = property(lambda self: self.table("items"))
+    allegations = property(lambda self: self.table("allegations"))
+    events = property(lambda self: self.table("events"))
+    figures = property(lambda self: self.table("figures"))
+    evidence = property(lambda self: self.table("evidence"))
+    quiz = property(lambda self: self.table("quiz"))
+
+    @property
+    def conduct_rules(self) -> pd.DataFrame:
+        """The rules a post or account can break (what a learner ticks)."""
+        r = self.rules
+        return r[r.kind == "conduct"].reset_index(drop=True)
+
+    @property
+    def action_levels(self) -> dict:
+        """action_id -> severity level on the enforcement ladder."""
+        a = self._frames["actions"]
+        return dict(zip(a.action_id, a.level.astype(int)))
+
+    def source_links(self, ids) -> list:
+        """[(source_id, title, publisher, url)] for a tuple of source ids, in order."""
+        s = self._frames["sources"].set_index("source_id")
+        return [(i, s.at[i, "title"], s.at[i, "publisher"], s.at[i, "url"]) for i in ids]
+
+    def __repr__(self):
+        sizes = ", ".join(f"{n}={len(self._frames[n])}" for n in LOAD_ORDER)
+        return f"Casebook({sizes})"
+
+
+def load_casebook(data_dir=None) -> Casebook:
+    """Load and validate the case file in ``data_dir`` (default: the kit's data/).
+
+    Raises :class:`kit.KitDataError` naming file, row and column on any problem:
+    a missing or empty file, a file that is not CSV, a missing column, an empty
+    required field, a bad date, an unknown enumeration value, a duplicate id or an
+    id that refers to nothing.
+
+    >>> cb = load_casebook()
+    >>> {"realDonaldTrump", "khamenei_ir"} <= set(cb.accounts.handle)
+    True
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    if not data_dir.is_dir():
+        raise KitDataError("the case-file folder does not exist", file=str(data_dir))
+    frames, known = {}, {}
+    for tname in LOAD_ORDER:
+        table = SCHEMA[tname]
+        if table.optional and not (data_dir / table.file).exists():
+            frames[tname] = _check_table(table, table.file, [], known)
+        else:
+            name, rows = _read_rows(data_dir / table.file, table)
+            frames[tname] = _check_table(table, name, rows, known)
+        known[tname] = frozenset(frames[tname][table.key])
+    _cross_checks(frames)
+    return Casebook(data_dir, frames)
