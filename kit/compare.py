@@ -1,0 +1,542 @@
+"""Decisions or policy predictions against what Twitter actually did: tables and scores.
+
+Everything here is pure: DataFrames in, DataFrames (or small result objects) out,
+no files, no globals. The input is any table with ``item_id`` and ``action``
+columns, so a learner's decisions (``DecisionLog.table()``) and a policy's
+predictions (``apply_policy`` output) are compared the same way.
+
+Severity levels always come from the case file's enforcement ladder
+(``casebook.action_levels``); nothing here knows that "suspend" is level 5.
+
+Agreement statistics:
+
+* :func:`cohen_kappa` - two raters (e.g. a learner and Twitter), unweighted or
+  linearly weighted (the ladder is ordinal: "remove" is closer to "lock" than to
+  "none").
+* :func:`fleiss_kappa` - many raters over the same items (a class).
+
+Both return ``nan`` when kappa is undefined: when chance agreement is already
+total (every rating falls in one category, so there is nothing for agreement
+"beyond chance" to measure) or when there is nothing to rate.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .casebook import LEADERS, LIST_SEP
+from .errors import KitDataError
+
+COMPARISON_COLUMNS = (
+    "item_id", "leader", "handle", "title", "compare_group", "action", "level",
+    "twitter_action", "twitter_level", "gap", "agree", "rules", "twitter_rule_ids",
+    "rules_overlap",
+)
+SUMMARY_COLUMNS = ("leader", "n", "agree_rate", "mean_gap", "mean_level",
+                   "twitter_mean_level", "stricter", "more_lenient")
+PAIR_COLUMNS = ("compare_group", "trump_item", "khamenei_item", "trump_title", "khamenei_title",
+                "trump_level", "khamenei_level", "diff", "alike", "twitter_trump_level",
+                "twitter_khamenei_level", "twitter_diff", "twitter_alike")
+
+_WHERE = "decisions"  # how error messages name the table handed to compare_decisions
+
+
+def _blank(value) -> bool:
+    """True for None, NaN/NA and empty or whitespace-only strings."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: not blank
+        return False
+
+
+def as_rule_tuple(value, *, where=_WHERE, column="rules") -> tuple:
+    """Normalise a rules cell to a tuple of rule ids (order kept, duplicates dropped).
+
+    Accepts a tuple, list or set of ids, a ``;``-separated string (as in the CSV
+    files) or a blank value (no rules).
+
+    >>> as_rule_tuple("hateful_conduct; abusive_behavior")
+    ('hateful_conduct', 'abusive_behavior')
+    >>> as_rule_tuple(None), as_rule_tuple(["a", "a", "b"])
+    ((), ('a', 'b'))
+    """
+    if isinstance(value, str):
+        parts = value.split(LIST_SEP)
+    elif isinstance(value, (tuple, list, set, frozenset, np.ndarray, pd.Series)):
+        parts = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    elif _blank(value):
+        return ()
+    else:
+        raise KitDataError(f"{value!r} is not a list of rule ids", file=where, column=column)
+    out = []
+    for p in parts:
+        if not isinstance(p, str):
+            raise KitDataError(f"{p!r} is not a rule id", file=where, column=column)
+        p = p.strip()
+        if p and p not in out:
+            out.append(p)
+    return tuple(out)
+
+
+def _jaccard(a: tuple, b: tuple) -> float:
+    sa, sb = set(a), set(b)
+    union = sa | sb
+    return len(sa & sb) / len(union) if union else math.nan
+
+
+def _some(values, limit=5) -> str:
+    values = list(dict.fromkeys(values))
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def compare_decisions(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
+    """Each decided item next to Twitter's actual action: one row per decided item.
+
+    ``decisions`` needs ``item_id`` and ``action`` columns; ``rules`` (tuple,
+    list or ``;``-separated ids) and ``learner`` are optional and extra columns are
+    ignored. Rows whose action is blank are undecided and left out. With a
+    ``learner`` column the result has one row per learner and item (learners in
+    sorted order) and ``learner`` as its first column.
+
+    Columns, rows in case-file item order:
+
+    ``item_id, leader, handle, title, compare_group`` (from the case file;
+    ``compare_group`` is "" for items outside the consistency comparison),
+    ``action, level`` (the decision and its ladder level), ``twitter_action,
+    twitter_level``, ``gap`` (level - twitter_level in ladder steps: positive =
+    stricter than Twitter), ``agree`` (same action as Twitter), ``rules``
+    (tuple), ``twitter_rule_ids`` (tuple), ``rules_overlap`` (Jaccard index of the
+    two rule sets, shared / either, 0 to 1; NaN when both sets are empty or when
+    the decisions carry no ``rules`` column, since then there is nothing to compare).
+
+    Raises :class:`kit.KitDataError` for a missing column, an unknown item,
+    action or rule id, a blank item id, or an item decided twice (by one learner).
+
+    >>> import pandas as pd, kit
+    >>> cb = kit.load_casebook()
+    >>> first = cb.items.iloc[0]
+    >>> out = compare_decisions(pd.DataFrame({"item_id": [first.item_id],
+    ...                                       "action": ["suspend"]}), cb)
+    >>> out.level.tolist(), bool(out.gap[0] == 5 - cb.action_levels[first.twitter_action])
+    ([5], True)
+    >>> compare_decisions(pd.DataFrame({"item_id": ["no-such-item"], "action": ["suspend"]}), cb)
+    Traceback (most recent call last):
+    ...
+    kit.errors.KitDataError: decisions, column 'item_id': 'no-such-item' is not an item in the case file
+    """
+    if not isinstance(decisions, pd.DataFrame):
+        raise KitDataError(f"expected a table (DataFrame) of decisions, got {type(decisions).__name__}",
+                           file=_WHERE)
+    for col in ("item_id", "action"):
+        if col not in decisions.columns:
+            raise KitDataError(f"the column is missing (the table has: "
+                               f"{', '.join(map(str, decisions.columns)) or 'no columns'})",
+                               file=_WHERE, column=col)
+    levels = casebook.action_levels
+    items = casebook.items
+    has_learner = "learner" in decisions.columns
+    has_rules = "rules" in decisions.columns
+
+    d = decisions.copy(deep=False)
+    decided = ~d["action"].map(_blank).astype(bool)
+    d = d[decided]
+
+    if d["item_id"].map(_blank).any():
+        raise KitDataError("an item id is blank", file=_WHERE, column="item_id")
+    item_ids = d["item_id"].astype(str).str.strip()
+    bad = item_ids[~item_ids.isin(set(items.item_id))]
+    if len(bad):
+        raise KitDataError(f"{_some(bad)} {'is not an item' if bad.nunique() == 1 else 'are not items'}"
+                           " in the case file", file=_WHERE, column="item_id")
+    actions = d["action"].astype(str).str.strip()
+    bad = actions[~actions.isin(set(levels))]
+    if len(bad):
+        raise KitDataError(f"{_some(bad)} {'is not an action' if bad.nunique() == 1 else 'are not actions'}"
+                           f" on the ladder ({', '.join(sorted(levels, key=levels.get))})",
+                           file=_WHERE, column="action")
+    if has_learner:
+        if d["learner"].map(_blank).any():
+            raise KitDataError("a learner name is blank", file=_WHERE, column="learner")
+        learners = d["learner"].astype(str)
+    else:
+        learners = pd.Series("", index=d.index)
+
+    if has_rules:
+        rules = [as_rule_tuple(v) for v in d["rules"]]
+        known = set(casebook.rules.rule_id)
+        unknown = [r for rs in rules for r in rs if r not in known]
+        if unknown:
+            raise KitDataError(f"{_some(unknown)} {'is not a rule' if len(set(unknown)) == 1 else 'are not rules'}"
+                               " in the case file", file=_WHERE, column="rules")
+    else:
+        rules = [()] * len(d)
+
+    out = pd.DataFrame({"learner": learners.to_numpy(), "item_id": item_ids.to_numpy(),
+                        "action": actions.to_numpy(), "rules": pd.Series(rules, dtype=object)})
+    dup = out.duplicated(["learner", "item_id"])
+    if dup.any():
+        who = out.loc[dup].iloc[0]
+        by = f" by learner {who.learner!r}" if has_learner else ""
+        raise KitDataError(f"item {who.item_id!r} is decided more than once{by}; "
+                           "give one decision per item", file=_WHERE, column="item_id")
+
+    info = items[["item_id", "leader", "handle", "title", "compare_group",
+                  "twitter_action", "twitter_rule_ids"]].copy()
+    info["_order"] = np.arange(len(info))
+    out = out.merge(info, on="item_id", how="left", validate="many_to_one")
+    out = out.sort_values(["learner", "_order"], kind="stable").reset_index(drop=True)
+    out["level"] = out["action"].map(levels).astype("int64")
+    out["twitter_level"] = out["twitter_action"].map(levels).astype("int64")
+    out["gap"] = out["level"] - out["twitter_level"]
+    out["agree"] = (out["action"] == out["twitter_action"]).astype(bool)
+    out["compare_group"] = out["compare_group"].fillna("").astype(str)
+    tw_rules = [tuple(r) if isinstance(r, tuple) else () for r in out["twitter_rule_ids"]]
+    out["twitter_rule_ids"] = pd.Series(tw_rules, dtype=object)
+    if has_rules:
+        overlap = [_jaccard(a, b) for a, b in zip(out["rules"], tw_rules)]
+    else:
+        overlap = [math.nan] * len(out)
+    out["rules_overlap"] = pd.Series(overlap, dtype="float64")
+    cols = (["learner"] if has_learner else []) + list(COMPARISON_COLUMNS)
+    return out[cols]
+
+
+def _check_comparison(comparison, needed) -> None:
+    if not isinstance(comparison, pd.DataFrame):
+        raise KitDataError(f"expected the table from compare_decisions, got {type(comparison).__name__}",
+                           file="comparison")
+    missing = [c for c in needed if c not in comparison.columns]
+    if missing:
+        raise KitDataError(f"missing column(s) {', '.join(missing)}; pass the table "
+                           "compare_decisions returns", file="comparison")
+
+
+def _one_learner(comparison, what) -> None:
+    if "learner" in comparison.columns and comparison["learner"].nunique() > 1:
+        raise KitDataError(f"{what} is worked out for one learner at a time; this table holds "
+                           f"{comparison['learner'].nunique()} learners (select one first)",
+                           file="comparison", column="learner")
+
+
+def leader_summary(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Per leader: how many items, how often Twitter's action was matched, and which way off.
+
+    Columns: ``leader, n, agree_rate`` (share of items with Twitter's action),
+    ``mean_gap`` (mean of level - twitter_level), ``mean_level, twitter_mean_level,
+    stricter`` (items with gap > 0), ``more_lenient`` (gap < 0). One row per leader
+    of the case file, in the kit's order (trump, khamenei), even with no items
+    decided (n = 0, rates NaN); any other leader found follows.
+
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({"leader": ["trump", "trump", "khamenei"], "gap": [0, 2, -1],
+    ...                      "level": [5, 3, 0], "twitter_level": [5, 1, 1],
+    ...                      "agree": [True, False, False]})
+    >>> leader_summary(comp).to_dict("records")[0]
+    {'leader': 'trump', 'n': 2, 'agree_rate': 0.5, 'mean_gap': 1.0, 'mean_level': 4.0, 'twitter_mean_level': 3.0, 'stricter': 1, 'more_lenient': 0}
+    """
+    _check_comparison(comparison, ("leader", "gap", "level", "twitter_level", "agree"))
+    leaders = list(LEADERS) + sorted(set(comparison["leader"]) - set(LEADERS))
+    rows = []
+    for leader in leaders:
+        c = comparison[comparison["leader"] == leader]
+        n = len(c)
+        rows.append({
+            "leader": leader,
+            "n": n,
+            "agree_rate": float(c["agree"].mean()) if n else math.nan,
+            "mean_gap": float(c["gap"].mean()) if n else math.nan,
+            "mean_level": float(c["level"].mean()) if n else math.nan,
+            "twitter_mean_level": float(c["twitter_level"].mean()) if n else math.nan,
+            "stricter": int((c["gap"] > 0).sum()),
+            "more_lenient": int((c["gap"] < 0).sum()),
+        })
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """How alike the two leaders' comparable items were treated (see :func:`consistency`).
+
+    ``score`` and ``twitter_score`` are shares (0 to 1) of the cross-leader pairs
+    treated alike, by the learner and by Twitter; NaN when there are no pairs.
+    ``pairs`` has one row per pair (columns in :data:`PAIR_COLUMNS`);
+    :meth:`summary` (also ``str()``) says it in words.
+
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({"item_id": ["T1", "K1"], "leader": ["trump", "khamenei"],
+    ...                      "title": ["a post", "another post"], "compare_group": ["hate"] * 2,
+    ...                      "level": [3, 0], "twitter_level": [0, 0]})
+    >>> print(consistency(comp).summary())  # doctest: +NORMALIZE_WHITESPACE
+    You treated 0 of 1 comparable Trump/Khamenei pairs alike (within 1 ladder step): 0%.
+    Twitter treated 1 of the same pairs alike: 100%.
+    You were less consistent across the two leaders than Twitter.
+    Not treated alike (1):
+    - hate: \u201ca post\u201d (Trump, level 3) vs \u201canother post\u201d (Khamenei, level 0): 3 steps harsher on Trump
+    """
+
+    score: float
+    twitter_score: float
+    pairs: pd.DataFrame = field(repr=False)
+    tolerance: int = 1
+    #: How many unlike pairs :meth:`summary` names before it says "... and N more".
+    max_listed: int = 12
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pairs)
+
+    def summary(self) -> str:
+        """Plain-language summary naming the pairs that were not treated alike."""
+        if not self.n_pairs:
+            return ("No pairs to compare: decide at least one Trump item and one Khamenei "
+                    "item in the same group (violence, misinformation, hate, account).")
+        steps = "step" if self.tolerance == 1 else "steps"
+        alike = int(self.pairs["alike"].sum())
+        tw = int(self.pairs["twitter_alike"].sum())
+        lines = [f"You treated {alike} of {self.n_pairs} comparable Trump/Khamenei pairs alike "
+                 f"(within {self.tolerance} ladder {steps}): {self.score:.0%}. "
+                 f"Twitter treated {tw} of the same pairs alike: {self.twitter_score:.0%}."]
+        if self.score > self.twitter_score:
+            lines.append("You were more consistent across the two leaders than Twitter.")
+        elif self.score < self.twitter_score:
+            lines.append("You were less consistent across the two leaders than Twitter.")
+        else:
+            lines.append("You were as consistent across the two leaders as Twitter.")
+        unlike = self.pairs[~self.pairs["alike"]]
+        if len(unlike):
+            lines.append(f"Not treated alike ({len(unlike)}):")
+            for p in unlike.head(self.max_listed).itertuples():
+                harsher = "Trump" if p.diff > 0 else "Khamenei"
+                lines.append(f"- {p.compare_group}: \u201c{p.trump_title}\u201d (Trump, level "
+                             f"{p.trump_level}) vs \u201c{p.khamenei_title}\u201d (Khamenei, level "
+                             f"{p.khamenei_level}): {abs(p.diff)} "
+                             f"{'step' if abs(p.diff) == 1 else 'steps'} harsher on {harsher}")
+            if len(unlike) > self.max_listed:
+                lines.append(f"- ... and {len(unlike) - self.max_listed} more (see .pairs)")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.summary()
+
+
+def consistency(comparison: pd.DataFrame, tolerance: int = 1) -> Consistency:
+    """Were like items of the two leaders treated alike? Scored against Twitter's own record.
+
+    Every decided Trump item is paired with every decided Khamenei item in the same
+    ``compare_group`` (items with no group are left out). A pair is *alike* when the
+    two ladder levels differ by at most ``tolerance`` steps. ``score`` is the share
+    of pairs alike; ``twitter_score`` is the same share for Twitter's actual actions
+    on the same pairs, so a learner sees whether they were more or less consistent
+    than Twitter. Both are NaN when there are no pairs (``summary()`` says so).
+    In ``pairs``, ``diff`` is trump_level - khamenei_level (positive: harsher on Trump).
+
+    Takes one learner's comparison (or a policy's); raises :class:`kit.KitDataError`
+    if it holds several learners or ``tolerance`` is not a whole number >= 0.
+
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({
+    ...     "item_id": ["T1", "T2", "K1"], "leader": ["trump", "trump", "khamenei"],
+    ...     "title": ["a", "b", "c"], "compare_group": ["violence"] * 3,
+    ...     "level": [5, 3, 0], "twitter_level": [5, 1, 0]})
+    >>> c = consistency(comp)
+    >>> c.pairs[["trump_item", "khamenei_item", "diff", "alike"]].values.tolist()
+    [['T1', 'K1', 5, False], ['T2', 'K1', 3, False]]
+    >>> c.score, c.twitter_score
+    (0.0, 0.5)
+    """
+    _check_comparison(comparison, ("item_id", "leader", "title", "compare_group", "level",
+                                   "twitter_level"))
+    _one_learner(comparison, "consistency")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise KitDataError(f"tolerance must be a whole number of ladder steps, 0 or more "
+                           f"(got {tolerance!r})", column="tolerance")
+    tolerance = int(tolerance)
+    keep = ["item_id", "title", "compare_group", "level", "twitter_level"]
+    grouped = comparison[comparison["compare_group"].fillna("").astype(str) != ""]
+    t = grouped.loc[grouped["leader"] == "trump", keep]
+    k = grouped.loc[grouped["leader"] == "khamenei", keep]
+    pairs = t.merge(k, on="compare_group", suffixes=("_t", "_k"), sort=False)
+    pairs = pd.DataFrame({
+        "compare_group": pairs["compare_group"].astype(str),
+        "trump_item": pairs["item_id_t"], "khamenei_item": pairs["item_id_k"],
+        "trump_title": pairs["title_t"], "khamenei_title": pairs["title_k"],
+        "trump_level": pairs["level_t"].astype("int64"),
+        "khamenei_level": pairs["level_k"].astype("int64"),
+        "twitter_trump_level": pairs["twitter_level_t"].astype("int64"),
+        "twitter_khamenei_level": pairs["twitter_level_k"].astype("int64"),
+    })
+    pairs["diff"] = pairs["trump_level"] - pairs["khamenei_level"]
+    pairs["alike"] = (pairs["diff"].abs() <= tolerance).astype(bool)
+    pairs["twitter_diff"] = pairs["twitter_trump_level"] - pairs["twitter_khamenei_level"]
+    pairs["twitter_alike"] = (pairs["twitter_diff"].abs() <= tolerance).astype(bool)
+    pairs = pairs[list(PAIR_COLUMNS)].reset_index(drop=True)
+    n = len(pairs)
+    score = float(pairs["alike"].mean()) if n else math.nan
+    twitter_score = float(pairs["twitter_alike"].mean()) if n else math.nan
+    return Consistency(score=score, twitter_score=twitter_score, pairs=pairs, tolerance=tolerance)
+
+
+def _ratings(values, name) -> list:
+    try:
+        values = list(values)
+    except TypeError:
+        raise KitDataError(f"expected a list of ratings, got {type(values).__name__}",
+                           column=name) from None
+    if any(_blank(v) for v in values):
+        raise KitDataError("a rating is missing (blank or NaN); drop unrated items first",
+                           column=name)
+    return values
+
+
+def cohen_kappa(a, b, labels=None, weights=None) -> float:
+    """Cohen's kappa: agreement of two raters on the same items, beyond chance.
+
+    ``a`` and ``b`` are equally long sequences of category labels (action ids,
+    levels, "yes"/"no"...). ``labels`` lists the categories in order (default:
+    the sorted labels seen); it matters for ``weights="linear"``, which counts a
+    disagreement of d positions in ``labels`` as d/(k-1) of a full disagreement,
+    for ordinal scales such as the enforcement ladder. ``weights=None`` is the
+    plain (unweighted) kappa: (p_o - p_e) / (1 - p_e).
+
+    Returns NaN when kappa is undefined: no items, or chance agreement already
+    total (both raters put every item in the same single category, p_e = 1).
+
+    Wikipedia's worked example (50 proposals, yes/yes 20, no/no 15, yes/no 5, no/yes 10):
+
+    >>> a = ["yes"] * 25 + ["no"] * 25
+    >>> b = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
+    >>> round(cohen_kappa(a, b), 6)
+    0.4
+    >>> cohen_kappa(["x", "x"], ["x", "x"])
+    nan
+    """
+    a = _ratings(a, "a")
+    b = _ratings(b, "b")
+    if len(a) != len(b):
+        raise KitDataError(f"the two raters rated different numbers of items ({len(a)} and {len(b)})")
+    if weights not in (None, "linear"):
+        raise KitDataError(f"weights must be None or 'linear' (got {weights!r})", column="weights")
+    if labels is None:
+        try:
+            labels = sorted(set(a) | set(b))
+        except TypeError:
+            raise KitDataError("the ratings mix kinds of labels that cannot be ordered; "
+                               "pass labels=[...] in order") from None
+    labels = list(labels)
+    if len(set(labels)) != len(labels):
+        raise KitDataError("labels lists a category twice", column="labels")
+    index = {lab: i for i, lab in enumerate(labels)}
+    unknown = [v for v in [*a, *b] if v not in index]
+    if unknown:
+        raise KitDataError(f"rating(s) {_some(unknown)} are not among the labels {labels!r}",
+                           column="labels")
+    n, k = len(a), len(labels)
+    if n == 0 or k < 2:
+        return math.nan
+    table = np.zeros((k, k))
+    np.add.at(table, ([index[v] for v in a], [index[v] for v in b]), 1)
+    observed = table / n
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+    pos = np.arange(k)
+    if weights == "linear":
+        w = np.abs(pos[:, None] - pos[None, :]) / (k - 1)
+    else:
+        w = (pos[:, None] != pos[None, :]).astype(float)
+    disagree_expected = float((w * expected).sum())
+    if disagree_expected <= 1e-12:
+        return math.nan
+    return float(1 - (w * observed).sum() / disagree_expected)
+
+
+def kappa_vs_twitter(comparison: pd.DataFrame, weights=None) -> float:
+    """Cohen's kappa between one learner's (or policy's) actions and Twitter's, on the ladder.
+
+    Computed on ladder levels, so with ``weights="linear"`` a disagreement costs
+    its distance in ladder steps. NaN when undefined (see :func:`cohen_kappa`).
+    Raises :class:`kit.KitDataError` for a table holding several learners.
+
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({"level": [5, 0, 3, 0], "twitter_level": [5, 0, 0, 0]})
+    >>> round(kappa_vs_twitter(comp), 4)  # 5/9: p_o = 3/4, p_e = 7/16
+    0.5556
+    >>> round(kappa_vs_twitter(comp, weights="linear"), 4)  # 1 - 0.15/0.45
+    0.6667
+    """
+    _check_comparison(comparison, ("level", "twitter_level"))
+    _one_learner(comparison, "kappa")
+    mine = [int(v) for v in comparison["level"]]
+    theirs = [int(v) for v in comparison["twitter_level"]]
+    if not mine:
+        return math.nan
+    labels = list(range(min(mine + theirs), max(mine + theirs) + 1))
+    return cohen_kappa(mine, theirs, labels=labels, weights=weights)
+
+
+def fleiss_kappa(counts) -> float:
+    """Fleiss' kappa: agreement among many raters who each put every item in one category.
+
+    ``counts`` is an items x categories table (DataFrame, array or list of lists)
+    of how many raters chose each category for each item. Every item must have
+    the same number of raters, at least 2: Fleiss' formula assumes it, and this
+    function raises :class:`kit.KitDataError` naming the items that differ rather
+    than silently dropping or reweighting them (keep only the items everyone rated;
+    ``collect_class`` does exactly that). Items with no raters at all are dropped.
+
+    Returns NaN when kappa is undefined: no items, or every rating in one single
+    category (chance agreement p_e = 1; the raters agree perfectly but there is no
+    variation to tell agreement from chance).
+
+    Fleiss (1971)'s example as given on Wikipedia's "Fleiss' kappa" page
+    (10 items, 14 raters, 5 categories):
+
+    >>> table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
+    ...          [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
+    ...          [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    >>> round(fleiss_kappa(table), 3)
+    0.21
+    """
+    names = None
+    if isinstance(counts, pd.DataFrame):
+        names = [str(i) for i in counts.index]
+        counts = counts.to_numpy()
+    try:
+        arr = np.asarray(counts, dtype=float)
+    except (TypeError, ValueError):
+        raise KitDataError("counts must be a table of whole numbers (items x categories)") from None
+    if arr.ndim != 2:
+        raise KitDataError("counts must be a table: one row per item, one column per category")
+    if names is None:
+        names = [str(i + 1) for i in range(arr.shape[0])]
+    if not np.isfinite(arr).all() or (arr < 0).any() or (arr != np.round(arr)).any():
+        raise KitDataError("counts must be whole numbers, 0 or more")
+    per_item = arr.sum(axis=1)
+    keep = per_item > 0
+    arr, per_item = arr[keep], per_item[keep]
+    names = [nm for nm, kp in zip(names, keep) if kp]
+    if len(arr) == 0:
+        return math.nan
+    n = per_item[0]
+    if (per_item != n).any():
+        sizes = pd.Series(per_item, index=names)
+        modal = sizes.mode().iloc[0]
+        odd = sizes[sizes != modal]
+        raise KitDataError(
+            "Fleiss' kappa needs the same number of raters for every item; most items have "
+            f"{int(modal)} but {_some(odd.index)} {'has' if len(odd) == 1 else 'have'} "
+            f"{_some(int(v) for v in odd)}. Keep only items everyone rated.")
+    if n < 2:
+        raise KitDataError("Fleiss' kappa needs at least 2 raters per item")
+    p_cat = arr.sum(axis=0) / arr.sum()
+    p_item = (arr * (arr - 1)).sum(axis=1) / (n * (n - 1))
+    p_bar, p_e = p_item.mean(), float((p_cat ** 2).sum())
+    if p_e >= 1 - 1e-12:
+        return math.nan
+    return float((p_bar - p_e) / (1 - p_e))

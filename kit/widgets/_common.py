@@ -1,0 +1,257 @@
+"""What every kit app shares: escaping, error display, styles, stable CSS classes.
+
+Every app is an ``ipywidgets.VBox`` subclass built on :class:`KitApp`, so a notebook
+shows it by leaving it as the last expression of a cell. Rules every app follows:
+
+- all text from the case file or from a learner goes through :func:`esc` before it
+  becomes HTML (sources are links built by :func:`source_links`, http(s) only);
+- callbacks are wrapped with :meth:`KitApp.safely`, so an error shows as a readable
+  message inside the app instead of being lost;
+- controls and results carry stable ``kit-…`` CSS classes for browser tests;
+- colours come from JupyterLab's CSS variables (light and dark themes), never hex codes;
+- the layout fits a narrow side panel (width 100%, wrapping rows).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import traceback
+
+import ipywidgets as W
+
+from ..errors import KitDataError
+
+#: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
+STYLE = """
+<style>
+.kit-app { max-width: 860px; font-family: var(--jp-ui-font-family); color: var(--jp-ui-font-color1); }
+.kit-app .kit-card { border: 1px solid var(--jp-border-color2); border-radius: 4px;
+  padding: 8px 12px; background: var(--jp-layout-color1); margin: 4px 0; }
+.kit-app .kit-muted { color: var(--jp-ui-font-color2); font-size: 0.92em; }
+.kit-app .kit-note { border-left: 4px solid var(--jp-warn-color1); padding: 4px 8px;
+  background: var(--jp-layout-color2); margin: 4px 0; }
+.kit-app .kit-error-box { border-left: 4px solid var(--jp-error-color1); padding: 4px 8px;
+  background: var(--jp-layout-color2); color: var(--jp-ui-font-color1); }
+.kit-app .kit-ok { border-left: 4px solid var(--jp-success-color1); padding: 4px 8px;
+  background: var(--jp-layout-color2); }
+.kit-app blockquote { border-left: 3px solid var(--jp-border-color1); margin: 4px 0;
+  padding: 2px 10px; color: var(--jp-content-font-color1); white-space: pre-wrap; }
+.kit-app table.kit-table { border-collapse: collapse; font-size: 0.92em; }
+.kit-app table.kit-table td, .kit-app table.kit-table th { border-bottom: 1px solid var(--jp-border-color2);
+  padding: 2px 6px; text-align: left; vertical-align: top; }
+.kit-app a { color: var(--jp-content-link-color); }
+.kit-app .widget-select select, .kit-app .widget-select-multiple select,
+.kit-app .widget-dropdown select { min-width: 0; }
+.kit-app .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
+.kit-app .widget-checkbox .widget-label-basic { white-space: normal; line-height: 1.3;
+  height: auto; overflow: visible; }
+</style>
+"""
+
+
+def esc(value) -> str:
+    """Escape any text for HTML (``None`` becomes an empty string).
+
+    >>> esc('<img src=x onerror=alert(1)> & "q"')
+    '&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot;'
+    """
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def safe_url(url) -> str:
+    """Return ``url`` escaped if it is http(s), else an empty string.
+
+    >>> safe_url("javascript:alert(1)")
+    ''
+    >>> safe_url("https://example.org/a?b=1&c=2")
+    'https://example.org/a?b=1&amp;c=2'
+    """
+    url = "" if url is None else str(url).strip()
+    return esc(url) if url.lower().startswith(("http://", "https://")) else ""
+
+
+def source_links(casebook, ids) -> str:
+    """HTML links for source ids, e.g. ``S1 · S21``, each titled with the source's title."""
+    parts = []
+    for sid, title, publisher, url in casebook.source_links(ids):
+        label = f"{esc(sid)}"
+        tip = esc(f"{title} ({publisher})")
+        href = safe_url(url)
+        if href:
+            parts.append(f'<a href="{href}" target="_blank" rel="noopener noreferrer" '
+                         f'title="{tip}">{label}</a>')
+        else:
+            parts.append(f'<span title="{tip}">{label}</span>')
+    return " · ".join(parts)
+
+
+def html_table(frame, columns=None, max_rows=60) -> str:
+    """A small escaped HTML table of a DataFrame (for results inside apps)."""
+    columns = list(columns or frame.columns)
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = []
+    for _, row in frame.head(max_rows).iterrows():
+        cells = []
+        for c in columns:
+            v = row[c]
+            if isinstance(v, tuple):
+                v = ", ".join(map(str, v))
+            cells.append(f"<td>{esc(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f'<p class="kit-muted">… {len(frame) - max_rows} more rows</p>'
+            if len(frame) > max_rows else "")
+    return f'<table class="kit-table"><tr>{head}</tr>{"".join(body)}</table>{more}'
+
+
+def friendly_error(exc: BaseException) -> str:
+    """The message a learner sees for an exception: KitDataError as is, others summarised."""
+    if isinstance(exc, KitDataError):
+        return str(exc)
+    return (f"Something went wrong ({type(exc).__name__}: {exc}). Your saved work is safe; "
+            "if it happens again, restart the kernel and tell your teacher.")
+
+
+class KitApp(W.VBox):
+    """Base of every kit app: a styled VBox with a message area and safe callbacks.
+
+    >>> app = KitApp("demo", title="Demo")
+    >>> app.show_error(ValueError("<b>boom</b>"))
+    >>> "&lt;b&gt;boom&lt;/b&gt;" in app.message.value
+    True
+    >>> repr(app)
+    'KitApp(demo)'
+    """
+
+    kit_name = "app"
+
+    def __init__(self, name: str, title: str = "", **kwargs):
+        self.kit_name = name
+        self.message = W.HTML(value="", layout=W.Layout(width="auto"))  # auto: no overflow
+        self.message.add_class("kit-message")
+        self._style = W.HTML(STYLE)
+        header = W.HTML(f"<h3>{esc(title)}</h3>") if title else None
+        super().__init__(children=[c for c in (self._style, header) if c is not None],
+                         layout=W.Layout(width="100%"), **kwargs)
+        self.add_class("kit-app")
+        self.add_class(f"kit-{name}")
+
+    def set_body(self, *children):
+        """Replace everything below the title with ``children`` and the message area."""
+        keep = [c for c in self.children[:2] if isinstance(c, W.HTML) and c is not self.message]
+        self.children = tuple(keep) + tuple(children) + (self.message,)
+
+    # -- messages -------------------------------------------------------------------------
+    def show_error(self, exc: BaseException) -> None:
+        self.message.value = f'<div class="kit-error-box" role="alert">{esc(friendly_error(exc))}</div>'
+        self.last_error = exc
+        self.last_traceback = traceback.format_exc()
+
+    def show_info(self, text: str) -> None:
+        self.message.value = f'<div class="kit-ok" role="status">{esc(text)}</div>'
+
+    def clear_message(self) -> None:
+        self.message.value = ""
+
+    def safely(self, fn):
+        """Wrap a callback so any error shows as a message in the app, never silently lost."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - shown to the learner
+                self.show_error(exc)
+        return wrapper
+
+    def __repr__(self):  # stable text/plain for notebook regression tests
+        return f"{type(self).__name__}({self.summary()})"
+
+    def summary(self) -> str:
+        """One line describing the app's state (used as its text representation)."""
+        return self.kit_name
+
+
+def labelled(widget, description: str, tooltip: str):
+    """Set a description and tooltip (screen readers and hover) on a control."""
+    widget.description = description
+    widget.tooltip = tooltip
+    if "description_width" in getattr(widget.style, "keys", []):
+        widget.style.description_width = "initial"
+    return widget
+
+
+def fmt_date(value, precision: str = "day") -> str:
+    """A date as people read it, honouring the case file's ``date_precision``.
+
+    Unknown dates (None, NaT, empty) become an empty string.
+
+    >>> import pandas as pd
+    >>> fmt_date(pd.Timestamp("2021-01-08")), fmt_date(pd.Timestamp("2021-01-01"), "month")
+    ('8 January 2021', 'January 2021')
+    >>> fmt_date(None), fmt_date(pd.NaT), fmt_date(pd.Timestamp("2020-01-01"), "year")
+    ('', '', '2020')
+    """
+    import pandas as pd
+
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    ts = pd.Timestamp(value)
+    if precision == "year":
+        return f"{ts.year}"
+    if precision == "month":
+        return f"{ts:%B} {ts.year}"
+    return f"{ts.day} {ts:%B} {ts.year}"
+
+
+class ChartSlot(W.VBox):
+    """A place in an app for an Altair chart that is updated in place.
+
+    The first chart goes through ``kit.charts.show``: when that returns a widget (an
+    ``alt.JupyterChart``, offline-capable) the slot embeds it, and later charts only
+    replace the widget's Vega-Lite ``spec`` (built with ``to_dict(validate=False)``:
+    kit charts are tested, and schema validation would cost tens of milliseconds
+    on every change), so nothing is rebuilt. Otherwise the chart's own MIME bundle
+    is placed in an Output widget by assigning ``outputs`` (never ``with out:``,
+    which notebook regression tests would record as cell output).
+    ``chart`` is the last chart shown (inspect it with ``chart.to_dict()``) and
+    ``spec`` its Vega-Lite dict.
+
+    >>> slot = ChartSlot("kit-demo-chart")
+    >>> slot.chart is None, "kit-demo-chart" in slot._dom_classes
+    (True, True)
+    """
+
+    def __init__(self, css_class: str = "kit-chart", **kwargs):
+        super().__init__(layout=W.Layout(width="100%", overflow="auto"), **kwargs)
+        self.add_class("kit-chart")
+        if css_class != "kit-chart":
+            self.add_class(css_class)
+        self.chart = None
+        self.spec = None
+        self.view = None
+
+    def update(self, chart, spec: dict | None = None) -> None:
+        """Show ``chart`` (``None`` hides the slot); ``spec`` is its ``to_dict()`` if known."""
+        self.chart = chart
+        if chart is None:
+            self.spec = None
+            self.layout.display = "none"
+            return
+        self.layout.display = None
+        if self.view is None:
+            from .. import charts  # charts is a lower layer; imported when first needed
+            shown = charts.show(chart)
+            if isinstance(shown, W.Widget):
+                self.view = shown
+                self.children = (shown,)
+                self.spec = getattr(shown, "spec", None)
+                return
+            self.view = W.Output(layout=W.Layout(width="100%"))
+            self.children = (self.view,)
+        if hasattr(self.view, "spec"):
+            self.spec = spec if spec is not None else chart.to_dict(validate=False)
+            self.view.spec = self.spec
+            return
+        bundle = chart._repr_mimebundle_() if hasattr(chart, "_repr_mimebundle_") else {}
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        self.view.outputs = ({"output_type": "display_data", "data": dict(data or {}),
+                              "metadata": {}},)

@@ -1,0 +1,500 @@
+"""DecisionDesk: the learner decides on one item at a time, then sees what Twitter did.
+
+A notebook shows it in one line::
+
+    log = kit.DecisionLog.for_learner("ana", "my_decisions")
+    kit.widgets.DecisionDesk(log)
+
+For each item the desk shows its title, account and date, the content note first
+(the text then sits in a collapsed section the learner opens), the text or a
+description, and the context. The learner ticks the rules it broke, picks an action
+on the enforcement ladder, writes a rationale and saves. Only after saving does the
+desk reveal Twitter's actual action, its date, the rules Twitter cited, its stated
+reason, who alleged which rule and the sources (source titles would give the answer
+away, so they wait too). Every save goes straight into the :class:`kit.DecisionLog`,
+so decisions survive a kernel restart: a new desk on the same log shows them again.
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+import pandas as pd
+
+from ..compare import as_rule_tuple
+from ..errors import KitDataError
+from ._common import KitApp, esc, fmt_date, labelled, source_links
+
+#: How item kinds read in the desk.
+KIND_LABELS = {"post": "a post", "account": "the whole account"}
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value) -> str:
+    return "" if _blank(value) else str(value)
+
+
+def item_card_html(item, casebook=None) -> str:
+    """HTML for an item before any decision: header, content note, text, context.
+
+    ``item`` is a row of ``casebook.items`` (a Series or a dict). Nothing here tells
+    what Twitter did. All text is escaped; the content note comes before the text.
+
+    >>> html = item_card_html({"item_id": "T9", "title": "<b>t</b>", "handle": "a",
+    ...     "leader": "trump", "date": pd.Timestamp("2021-01-08"), "date_precision": "day",
+    ...     "kind": "post", "content_type": "verbatim", "text": "hi", "context": "c",
+    ...     "content_note": "Violent language."})
+    >>> "&lt;b&gt;t&lt;/b&gt;" in html, html.index("Violent language") < html.index("hi")
+    (True, True)
+    """
+    return _header_html(item) + note_html(item) + text_html(item) + context_html(item)
+
+
+def _header_html(item) -> str:
+    date = fmt_date(item.get("date"), _text(item.get("date_precision")) or "day")
+    bits = [f"@{esc(item.get('handle'))}", esc(_text(item.get("leader")).title()), esc(date),
+            esc(KIND_LABELS.get(_text(item.get("kind")), _text(item.get("kind"))))]
+    return (f'<div class="kit-desk-head"><h4 style="margin:4px 0">{esc(item.get("item_id"))} · '
+            f'{esc(item.get("title"))}</h4><div class="kit-muted">'
+            f'{" · ".join(b for b in bits if b)}</div></div>')
+
+
+def note_html(item) -> str:
+    """The content note box (empty string when the item has none)."""
+    note = _text(item.get("content_note"))
+    if not note:
+        return ""
+    return (f'<div class="kit-note kit-content-note" role="note"><b>Content note:</b> '
+            f'{esc(note)}</div>')
+
+
+def text_html(item) -> str:
+    """The item's text (verbatim, as a quote) or its neutral description."""
+    text = _text(item.get("text"))
+    lang = _text(item.get("language"))
+    if _text(item.get("content_type")) == "verbatim":
+        lang_attr = f' lang="{esc(lang)}"' if lang else ""
+        return (f'<blockquote class="kit-item-text"{lang_attr}>{esc(text)}</blockquote>'
+                '<div class="kit-muted">Exact text, as posted.</div>')
+    return (f'<p class="kit-item-text"><i>Description (not the original words):</i> '
+            f'{esc(text)}</p>')
+
+
+def context_html(item) -> str:
+    context = _text(item.get("context"))
+    return f'<p class="kit-item-context"><b>Context:</b> {esc(context)}</p>' if context else ""
+
+
+class DecisionDesk(KitApp):
+    """Decide item by item which rules were broken and which action fits; then compare.
+
+    ``log`` is a :class:`kit.DecisionLog` (every save is recorded there at once);
+    ``casebook`` defaults to the log's casebook (else ``kit.load_casebook()``); ``items`` optionally lists the
+    item ids to show, in that order (default: every item of the case file). The desk
+    opens at the first item not yet decided.
+
+    Controls carry stable CSS classes: ``kit-desk-prev``, ``kit-desk-next``,
+    ``kit-desk-jump``, ``kit-desk-pick``, ``kit-desk-rule``, ``kit-desk-action``,
+    ``kit-desk-rationale``, ``kit-desk-save``, ``kit-desk-progress``,
+    ``kit-desk-reveal``.
+
+    >>> import kit
+    >>> class Log:                       # any object with record() and table() works
+    ...     def __init__(self):
+    ...         self.rows = []
+    ...     def record(self, item_id, rules, action, rationale=""):
+    ...         self.rows.append(dict(item_id=item_id, rules=tuple(rules), action=action,
+    ...                               rationale=rationale, revision=len(self.rows) + 1))
+    ...     def table(self):
+    ...         return pd.DataFrame(self.rows, columns=["item_id", "rules", "action",
+    ...                                                 "rationale", "revision"])
+    >>> cb = kit.load_casebook()
+    >>> first = cb.items.item_id[0]
+    >>> desk = DecisionDesk(Log(), cb, items=[first])
+    >>> desk.reveal.value.count("What Twitter did")
+    0
+    >>> desk.action.value = "none"; desk.save_button.click()
+    >>> "What Twitter did" in desk.reveal.value, desk.progress.value.count("1 of 1 decided")
+    (True, 1)
+    """
+
+    def __init__(self, log, casebook=None, items=None):
+        super().__init__("desk", title="Decision desk")
+        if casebook is None:  # the log's own case file, so ids always agree
+            casebook = getattr(log, "casebook", None)
+        if casebook is None:
+            from ..casebook import load_casebook
+            casebook = load_casebook()
+        self.decision_log = log
+        self.casebook = casebook
+        table = casebook.items
+        known = list(table.item_id)
+        if items is None:
+            ids = known
+        else:
+            if isinstance(items, pd.DataFrame):
+                items = items["item_id"]
+            ids = [items] if isinstance(items, str) else [str(i) for i in items]
+            unknown = [i for i in ids if i not in set(known)]
+            if unknown:
+                raise KitDataError(f"unknown item id(s) {', '.join(map(repr, unknown))}; "
+                                   "the ids are in data/items.csv", file="DecisionDesk", column="items")
+            ids = list(dict.fromkeys(ids))
+        if not ids:
+            raise KitDataError("there are no items to decide on", file="DecisionDesk",
+                               column="items")
+        self.item_ids = ids
+        self._items = table.set_index("item_id")
+        self._rules = casebook.conduct_rules
+        self._rule_names = dict(zip(casebook.rules.rule_id, casebook.rules.name))
+        actions = casebook.actions.sort_values("level")
+        self._levels = casebook.action_levels
+        self._action_names = dict(zip(actions.action_id, actions.name))
+        self._allegations = casebook.allegations
+        self._drafts: dict = {}
+        self._syncing = False
+        self._decided = self._load_decisions()
+
+        # -- navigation ------------------------------------------------------------------
+        self.prev_button = labelled(W.Button(description="◀ Previous", icon=""), "◀ Previous",
+                                    "Go to the previous item (your unsaved edits are kept)")
+        self.next_button = labelled(W.Button(), "Next ▶",
+                                    "Go to the next item (your unsaved edits are kept)")
+        self.jump_button = labelled(W.Button(), "Next undecided",
+                                    "Jump to the next item you have not decided yet")
+        self.picker = labelled(W.Dropdown(options=self._picker_options(), value=ids[0],
+                                          layout=W.Layout(width="auto", max_width="520px")),
+                               "Item", "Choose any item; ✓ marks the ones you have decided")
+        self.progress = W.HTML()
+        for w, cls in ((self.prev_button, "kit-desk-prev"), (self.next_button, "kit-desk-next"),
+                       (self.jump_button, "kit-desk-jump"), (self.picker, "kit-desk-pick"),
+                       (self.progress, "kit-desk-progress")):
+            w.add_class(cls)
+        for b in (self.prev_button, self.next_button, self.jump_button):
+            b.layout = W.Layout(width="auto")
+
+        # -- the item ----------------------------------------------------------------------
+        self.header = W.HTML(layout=W.Layout(width="auto"))
+        self.header.add_class("kit-desk-item")
+        self.note = W.HTML(layout=W.Layout(width="auto"))
+        self.note.add_class("kit-desk-note")
+        self.text = W.HTML(layout=W.Layout(width="auto"))
+        self.text.add_class("kit-desk-text")
+        self.text_toggle = W.Accordion(layout=W.Layout(width="auto"))
+        self.text_toggle.add_class("kit-desk-text-toggle")
+        self.text_area = W.VBox(layout=W.Layout(width="auto"))
+        self.context = W.HTML(layout=W.Layout(width="auto"))
+        self.context.add_class("kit-desk-context")
+
+        # -- the learner's decision --------------------------------------------------------
+        self.rule_boxes = {}
+        for _, r in self._rules.iterrows():
+            box = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"))
+            labelled(box, r["name"], r["summary"])
+            box.add_class("kit-desk-rule")
+            box.add_class(f"kit-rule-{r['rule_id']}")
+            self.rule_boxes[r["rule_id"]] = box
+        rules_help = W.HTML('<b>Which rules did it break?</b> <span class="kit-muted">Tick none, '
+                            'one or several; hover a rule to read it.</span>')
+        self.action = W.RadioButtons(
+            options=[(f"{row['name']} (level {int(row['level'])})", row["action_id"])
+                     for _, row in actions.iterrows()], layout=W.Layout(width="auto"))
+        self.action.value = None
+        labelled(self.action, "Action", "Twitter's enforcement ladder, from no action to "
+                 "permanent suspension: pick the step you think fits")
+        self.action.add_class("kit-desk-action")
+        self.rationale = W.Textarea(placeholder="Why? Which words, which context, which rule?",
+                                    layout=W.Layout(width="auto", height="90px"))
+        labelled(self.rationale, "Rationale", "Your reasons, in a few sentences "
+                 "(saved with your decision)")
+        self.rationale.add_class("kit-desk-rationale")
+        self.save_button = labelled(W.Button(button_style="primary"), "Save decision",
+                                    "Save your rules, action and rationale for this item; "
+                                    "Twitter's decision is shown after saving")
+        self.save_button.add_class("kit-desk-save")
+        self.reveal = W.HTML(layout=W.Layout(width="auto"))
+        self.reveal.add_class("kit-desk-reveal")
+
+        self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
+        self.next_button.on_click(self.safely(lambda _b: self.go(self.index + 1)))
+        self.jump_button.on_click(self.safely(lambda _b: self.jump_to_undecided()))
+        self.save_button.on_click(self.safely(lambda _b: self.save()))
+        self.picker.observe(self.safely(self._on_pick), names="value")
+
+        wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto", align_items="center")
+        nav = W.HBox([self.prev_button, self.next_button, self.jump_button], layout=wrap)
+        rules_box = W.VBox([rules_help, *self.rule_boxes.values()], layout=W.Layout(width="auto"))
+        rules_box.add_class("kit-desk-rules")
+        decision = W.VBox([rules_box, self.action, self.rationale, self.save_button],
+                          layout=W.Layout(width="auto"))
+        decision.add_class("kit-desk-decision")
+        self.set_body(self.progress, nav, self.picker, self.header, self.note, self.text_area,
+                      self.context, decision, self.reveal)
+
+        self.index = 0
+        undecided = self.undecided_ids()
+        self._show(ids.index(undecided[0]) if undecided else 0)
+        notes = list(getattr(log, "messages", None) or [])
+        if notes and not self.message.value:  # e.g. an unreadable file was set aside
+            self.show_info(" ".join(map(str, notes)))
+
+    # -- state ---------------------------------------------------------------------------
+    def _load_decisions(self) -> dict:
+        """item_id -> the learner's latest decision, read from the log."""
+        try:
+            table = self.decision_log.table()
+        except Exception as exc:  # noqa: BLE001 - shown in the app, the desk still opens
+            self.show_error(exc)
+            return {}
+        out = {}
+        if table is None or len(table) == 0:
+            return out
+        if "revision" in table.columns:
+            table = table.sort_values("revision", kind="stable")
+        for _, row in table.iterrows():
+            if _blank(row.get("action")):
+                out.pop(row["item_id"], None)  # a cleared decision
+                continue
+            out[str(row["item_id"])] = {
+                "rules": as_rule_tuple(row.get("rules"), where="the decision log"),
+                "action": str(row["action"]),
+                "rationale": _text(row.get("rationale")),
+            }
+        return out
+
+    @property
+    def current_item_id(self) -> str:
+        """The id of the item on screen."""
+        return self.item_ids[self.index]
+
+    def decided_ids(self) -> list:
+        """Ids of this desk's items the learner has decided, in desk order."""
+        return [i for i in self.item_ids if i in self._decided]
+
+    def undecided_ids(self) -> list:
+        """Ids of this desk's items not decided yet, in desk order."""
+        return [i for i in self.item_ids if i not in self._decided]
+
+    def decision(self, item_id=None):
+        """The learner's latest saved decision on an item as a dict, or None."""
+        d = self._decided.get(item_id or self.current_item_id)
+        return dict(d) if d else None
+
+    def _form_state(self) -> dict:
+        return {"rules": tuple(r for r, b in self.rule_boxes.items() if b.value),
+                "action": self.action.value, "rationale": self.rationale.value}
+
+    def _set_form(self, state) -> None:
+        rules = set(state["rules"]) if state else set()
+        for rid, box in self.rule_boxes.items():
+            box.value = rid in rules
+        action = state["action"] if state else None
+        valid = {v for _, v in self.action.options}
+        self.action.value = action if action in valid else None
+        self.rationale.value = state["rationale"] if state else ""
+
+    # -- navigation ----------------------------------------------------------------------
+    def _picker_options(self):
+        out = []
+        for i in self.item_ids:
+            mark = "✓" if i in self._decided else "·"
+            out.append((f"{mark} {i} · {self._items.at[i, 'title']}", i))
+        return out
+
+    def _on_pick(self, change):
+        if self._syncing or change["new"] is None:
+            return
+        self.go(self.item_ids.index(change["new"]))
+
+    def go(self, index: int) -> None:
+        """Show the item at position ``index`` (unsaved edits of the current one are kept)."""
+        if not 0 <= index < len(self.item_ids):
+            return
+        self._keep_draft()
+        self.clear_message()
+        self._show(index)
+
+    def go_to(self, item_id: str) -> None:
+        """Show the item with this id."""
+        if item_id not in self.item_ids:
+            raise KitDataError(f"{item_id!r} is not one of this desk's items", column="item_id")
+        self.go(self.item_ids.index(item_id))
+
+    def jump_to_undecided(self) -> None:
+        """Go to the next item not decided yet (after the current one, wrapping round)."""
+        n = len(self.item_ids)
+        for step in range(1, n + 1):
+            j = (self.index + step) % n
+            if self.item_ids[j] not in self._decided:
+                if j != self.index:
+                    self.go(j)
+                else:
+                    self.show_info("This is the only item you have not decided yet.")
+                return
+        self.show_info(f"You have decided all {n} items. You can still revisit and change any "
+                       "of them.")
+
+    def _keep_draft(self) -> None:
+        item_id = self.current_item_id
+        state = self._form_state()
+        saved = self._decided.get(item_id)
+        base = saved or {"rules": (), "action": None, "rationale": ""}
+        if (set(state["rules"]) != set(base["rules"]) or state["action"] != base["action"]
+                or state["rationale"] != base["rationale"]):
+            self._drafts[item_id] = state
+        else:
+            self._drafts.pop(item_id, None)
+
+    def _show(self, index: int) -> None:
+        self.index = index
+        item_id = self.current_item_id
+        item = self._items.loc[item_id].to_dict()
+        item["item_id"] = item_id
+        self._syncing = True
+        try:
+            self.picker.value = item_id
+        finally:
+            self._syncing = False
+        self.header.value = _header_html(item)
+        self.note.value = note_html(item)
+        self.text.value = text_html(item)
+        if self.note.value:
+            self.text_toggle.children = [self.text]
+            self.text_toggle.set_title(0, "Show the text (read the content note first)")
+            self.text_toggle.selected_index = None
+            self.text_area.children = [self.text_toggle]
+        else:
+            self.text_toggle.children = []
+            self.text_area.children = [self.text]
+        self.context.value = context_html(item) + (
+            '<p class="kit-muted">The sources for this item are listed with Twitter\'s decision, '
+            'after you save yours (their titles would give it away).</p>')
+        draft = self._drafts.get(item_id)
+        self._set_form(draft or self._decided.get(item_id))
+        if draft:
+            self.show_info("You changed this item earlier without saving: your edits are back "
+                           "in the form. Save to keep them.")
+        self.prev_button.disabled = index == 0
+        self.next_button.disabled = index == len(self.item_ids) - 1
+        self._refresh()
+
+    def _refresh(self) -> None:
+        n, d = len(self.item_ids), len(self.decided_ids())
+        self.progress.value = (f'<div class="kit-muted" role="status"><b>{d} of {n} decided</b>'
+                               f' · item {self.index + 1} of {n}</div>')
+        self.reveal.value = self._reveal_html(self.current_item_id)
+
+    # -- saving and the reveal ---------------------------------------------------------------
+    def save(self) -> None:
+        """Record the form for the current item in the log, then reveal Twitter's decision.
+
+        Without an action nothing is saved and a message says so; on any error the form
+        (including the rationale) stays exactly as typed.
+        """
+        item_id = self.current_item_id
+        state = self._form_state()
+        if state["action"] is None:
+            self.show_error(KitDataError(
+                "Choose an action on the ladder before saving (\"No action\" is a choice too). "
+                "Nothing was saved; your rationale is still in the box."))
+            return
+        saved = self.decision_log.record(item_id, list(state["rules"]), state["action"],
+                                state["rationale"])
+        if not isinstance(saved, dict):  # a log that returns nothing: keep what was sent
+            saved = state
+        self._decided[item_id] = {"rules": as_rule_tuple(saved.get("rules")),
+                                  "action": str(saved.get("action")),
+                                  "rationale": _text(saved.get("rationale"))}
+        self._drafts.pop(item_id, None)
+        options = self._picker_options()
+        self._syncing = True
+        try:
+            self.picker.options = options
+            self.picker.value = item_id
+        finally:
+            self._syncing = False
+        self._refresh()
+        left = len(self.undecided_ids())
+        self.show_info(f"Saved your decision on {item_id}. Twitter's decision is shown below. "
+                       + (f"{left} item(s) left to decide." if left else "All items decided."))
+
+    def _names(self, rule_ids) -> str:
+        return ", ".join(esc(self._rule_names.get(r, r)) for r in rule_ids)
+
+    def _action_label(self, action_id) -> str:
+        name = self._action_names.get(action_id, action_id)
+        level = self._levels.get(action_id)
+        return f"{esc(name)}" + (f" (level {level})" if level is not None else "")
+
+    def _reveal_html(self, item_id) -> str:
+        mine = self._decided.get(item_id)
+        if mine is None:
+            return ('<div class="kit-muted kit-desk-reveal-wait">Twitter\'s actual decision '
+                    'appears here once you save yours.</div>')
+        it = self._items.loc[item_id]
+        cb = self.casebook
+        t_action = it["twitter_action"]
+        t_date = fmt_date(it["twitter_action_date"])
+        parts = ['<div class="kit-card kit-desk-reveal-card">',
+                 '<h4 style="margin:4px 0">What Twitter did</h4>',
+                 f'<p><b>{self._action_label(t_action)}</b>'
+                 + (f" · {esc(t_date)}" if t_date else "") + "</p>"]
+        t_rules = it["twitter_rule_ids"] or ()
+        parts.append("<p>Rules Twitter cited: "
+                     + (self._names(t_rules) if t_rules else "none reported") + "</p>")
+        reason = _text(it["twitter_stated_reason"])
+        if reason:
+            parts.append(f"<p>Twitter's stated reason:</p><blockquote>{esc(reason)}</blockquote>")
+        note = _text(it["action_note"])
+        if note:
+            parts.append(f'<p class="kit-muted">{esc(note)}</p>')
+
+        parts.append('<h4 style="margin:8px 0 4px">Your decision</h4>')
+        parts.append(f"<p><b>{self._action_label(mine['action'])}</b> · rules: "
+                     + (self._names(mine["rules"]) if mine["rules"] else "none") + "</p>")
+        if mine["rationale"].strip():
+            parts.append(f'<blockquote class="kit-desk-your-rationale">{esc(mine["rationale"])}'
+                         "</blockquote>")
+        mine_level, t_level = self._levels.get(mine["action"]), self._levels.get(t_action)
+        if mine_level is not None and t_level is not None:
+            gap = mine_level - t_level
+            if gap == 0:
+                verdict = "You chose the same step of the ladder as Twitter."
+            else:
+                word = "stricter" if gap > 0 else "more lenient"
+                verdict = (f"You were {abs(gap)} step{'s' if abs(gap) != 1 else ''} {word} "
+                           "than Twitter.")
+            shared = set(mine["rules"]) & set(t_rules)
+            if t_rules:
+                verdict += f" You ticked {len(shared)} of the {len(t_rules)} rule(s) Twitter cited."
+            parts.append(f'<p class="kit-desk-verdict">{esc(verdict)}</p>')
+
+        alleg = self._allegations[self._allegations.item_id == item_id]
+        if len(alleg):
+            parts.append('<h4 style="margin:8px 0 4px">Who said which rule was broken</h4><ul>')
+            for _, a in alleg.iterrows():
+                when = fmt_date(a["date"])
+                quote = _text(a["quote"])
+                parts.append(
+                    f"<li>{esc(a['alleged_by'])} ({esc(a['alleger_kind'])})"
+                    + (f", {esc(when)}" if when else "")
+                    + f": {self._names([a['rule_id']])}"
+                    + (f"<blockquote>{esc(quote)}</blockquote>" if quote else "")
+                    + f' <span class="kit-muted">{source_links(cb, a["source_ids"])}</span></li>')
+            parts.append("</ul>")
+        parts.append(f'<p class="kit-muted">Sources: {source_links(cb, it["source_ids"])}</p>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def summary(self) -> str:
+        n = len(self.item_ids)
+        return (f"{self.current_item_id}, item {self.index + 1} of {n}, "
+                f"{len(self.decided_ids())} of {n} decided")
