@@ -16,6 +16,7 @@ APPS = {
     "AttributionBoard": "attribution",
     "Survey": "survey",
     "ClassDashboard": "dashboard",
+    "Welcome": "welcome",
 }
 
 __all__ = list(APPS)

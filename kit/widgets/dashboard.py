@@ -1,0 +1,203 @@
+"""ClassDashboard: the teacher's view of a class's decisions.
+
+A folder box (default: the kit's decisions folder, ``kit.decisions.default_folder()``)
+and a Load button. Loading reads every learner file in the folder with
+:func:`kit.collect_class` (untrusted files: a bad one is skipped and listed with
+its reason, never fatal) and shows: how many learners, the skipped files, the
+class's choices per item (chart), the class against Twitter (chart), Fleiss'
+kappa with a plain-language reading, and a per-item table.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import ipywidgets as W
+
+from ._common import ChartSlot, KitApp, esc, labelled
+
+#: Landis & Koch (1977) bands for reading a kappa (a rule of thumb, not a test).
+KAPPA_BANDS = (
+    (0.0, "poor: less agreement than chance would give"),
+    (0.20, "slight agreement"),
+    (0.40, "fair agreement"),
+    (0.60, "moderate agreement"),
+    (0.80, "substantial agreement"),
+    (1.00, "almost perfect agreement"),
+)
+
+
+def kappa_reading(kappa: float) -> str:
+    """Plain words for a kappa value, after Landis & Koch (1977).
+
+    >>> kappa_reading(0.5), kappa_reading(-0.1), kappa_reading(0.2)
+    ('moderate agreement', 'poor: less agreement than chance would give', 'slight agreement')
+    >>> kappa_reading(float("nan"))
+    'not available'
+    """
+    if kappa is None or math.isnan(kappa):
+        return "not available"
+    if kappa < 0:
+        return KAPPA_BANDS[0][1]
+    for upper, words in KAPPA_BANDS[1:]:
+        if kappa <= upper:
+            return words
+    return KAPPA_BANDS[-1][1]
+
+
+def _pct(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.0%}"
+
+
+def _num(value, fmt="{:.1f}") -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt.format(value)
+
+
+class ClassDashboard(KitApp):
+    """Load a class folder of learner decision files and see the class at a glance.
+
+    ``ClassDashboard(folder=None, casebook=None)``: ``folder`` defaults to the
+    kit's decisions folder. The folder is loaded at once when it exists; the
+    ``load`` button (CSS class ``kit-dash-load``) reloads it, e.g. after more
+    learners handed in. ``results`` is the :class:`kit.classroom.ClassResults`.
+
+    >>> import kit, tempfile
+    >>> dash = ClassDashboard(tempfile.mkdtemp(), kit.load_casebook())
+    >>> dash.results.learners, "No learner decisions yet" in dash.overview.value
+    ([], True)
+    """
+
+    def __init__(self, folder=None, casebook=None):
+        super().__init__("dash", title="Class dashboard")
+        if casebook is None:
+            from ..casebook import load_casebook
+            casebook = load_casebook()
+        self.casebook = casebook
+        self.results = None
+        if folder is None:
+            from ..decisions import default_folder
+            folder = default_folder()
+        self.folder = labelled(W.Text(value=str(folder),
+                                      layout=W.Layout(flex="1 1 260px", width="auto",
+                                                      min_width="0")),
+                               "Class folder",
+                               "The folder holding your learners' decision files "
+                               "(.decisions.jsonl, .json or .csv)")
+        self.folder.add_class("kit-dash-folder")
+        self.load = labelled(W.Button(button_style="primary", icon="refresh"), "Load",
+                             "Read every learner file in the folder (again)")
+        self.load.add_class("kit-dash-load")
+        self.load.on_click(self.safely(self._on_load))
+        bar = W.Box([self.folder, self.load], layout=W.Layout(flex_flow="row wrap", width="100%",
+                                                              align_items="center"))
+
+        self.overview = W.HTML(layout=W.Layout(width="100%"))
+        self.overview.add_class("kit-dash-overview")
+        self.problems = W.HTML(layout=W.Layout(width="100%"))
+        self.problems.add_class("kit-dash-problems")
+        self.kappa = W.HTML(layout=W.Layout(width="100%"))
+        self.kappa.add_class("kit-dash-kappa")
+        self.distribution_chart = ChartSlot("kit-dash-distribution")
+        self.vs_twitter_chart = ChartSlot("kit-dash-vs-twitter")
+        self.table = W.HTML(layout=W.Layout(width="100%"))
+        self.table.add_class("kit-dash-table")
+        self.set_body(bar, self.overview, self.problems, self.kappa,
+                      W.HTML("<h4>What the class chose, item by item</h4>"),
+                      self.distribution_chart,
+                      W.HTML("<h4>The class against Twitter</h4>"), self.vs_twitter_chart,
+                      self.table)
+        if Path(str(folder)).is_dir():
+            self.safely(self._on_load)()
+
+    def _on_load(self, _=None):
+        from ..classroom import collect_class
+        folder = self.folder.value.strip()
+        if not folder:
+            self.show_info("Type the folder that holds the learners' files, then Load.")
+            return
+        res = collect_class(Path(folder).expanduser(), self.casebook)
+        self.results = res
+        self._render(res)
+        self.show_info(f"Loaded {len(res.learners)} learner"
+                       f"{'s' if len(res.learners) != 1 else ''} from {folder}.")
+
+    # -- rendering ------------------------------------------------------------------------
+    def _render(self, res):
+        n = len(res.learners)
+        if n == 0:
+            self.overview.value = ('<div class="kit-card"><p>No learner decisions yet in this '
+                                   "folder.</p></div>")
+        else:
+            shown = ", ".join(esc(x) for x in res.learners[:30])
+            more = f" and {n - 30} more" if n > 30 else ""
+            self.overview.value = (f'<div class="kit-card"><p><b>{n} learner'
+                                   f'{"s" if n != 1 else ""}</b>, {len(res.decisions)} '
+                                   f"decisions.</p><p class='kit-muted'>{shown}{more}</p></div>")
+        self.problems.value = self._problems_html(res)
+        self.kappa.value = self._kappa_html(res)
+        from .. import charts
+        if n:
+            self.distribution_chart.update(charts.class_distribution_chart(res.distribution, self.casebook))
+            self.vs_twitter_chart.update(charts.class_vs_twitter_chart(res.vs_twitter, self.casebook))
+        else:
+            self.distribution_chart.update(None)
+            self.vs_twitter_chart.update(None)
+        self.table.value = self._table_html(res)
+
+    def _problems_html(self, res) -> str:
+        p = res.problems
+        if not len(p):
+            return ""
+        words = {"skipped": "skipped (not used)", "duplicate": "older copy (not used)",
+                 "ignored": "not a decision file"}
+        rows = "".join(f"<tr><td>{esc(r.file)}</td><td>{esc(words.get(r.kind, r.kind))}</td>"
+                       f"<td>{esc(r.problem)}</td></tr>" for r in p.itertuples(index=False))
+        skipped = int((p["kind"] == "skipped").sum())
+        head = (f"{skipped} file{'s' if skipped != 1 else ''} could not be used"
+                if skipped else "Files not used")
+        return (f'<div class="kit-note" role="status"><b>{esc(head)}</b>'
+                '<div style="overflow-x:auto"><table class="kit-table"><tr><th>File</th>'
+                f"<th>Status</th><th>Why</th></tr>{rows}</table></div></div>")
+
+    def _kappa_html(self, res) -> str:
+        k = res.fleiss_kappa
+        if k is None or math.isnan(k):
+            return (f'<div class="kit-card"><b>Agreement in the class (Fleiss\' kappa)</b>: not '
+                    f"available: {esc(res.kappa_note)}.</div>")
+        return (f'<div class="kit-card"><b>Agreement in the class (Fleiss\' kappa)</b>: '
+                f"{k:.2f}, {esc(kappa_reading(k))}.<br><span class='kit-muted'>Based on "
+                f"{esc(res.kappa_note)}. 1 means everyone chose the same action on every item, "
+                "0 no more agreement than chance. Reading by Landis &amp; Koch (1977): below 0 "
+                "poor, up to 0.20 slight, 0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 "
+                "substantial, above 0.80 almost perfect. A rule of thumb, not a test.</span></div>")
+
+    def _table_html(self, res) -> str:
+        v = res.vs_twitter
+        if not len(res.learners):
+            return ""
+        names = dict(zip(self.casebook.actions.action_id, self.casebook.actions.name))
+        head = ("<tr><th>Item</th><th>Leader</th><th>Title</th><th>Learners</th>"
+                "<th>Most chosen</th><th>Twitter</th><th>Agree with Twitter</th>"
+                "<th>Mean gap (steps)</th></tr>")
+        body = []
+        for r in v.itertuples(index=False):
+            modal = names.get(r.modal_action, r.modal_action) if r.modal_action else ""
+            if r.modal_tied:
+                modal += " (tie)"
+            body.append(f"<tr><td>{esc(r.item_id)}</td><td>{esc(r.leader)}</td>"
+                        f"<td>{esc(r.title)}</td><td>{r.n}</td><td>{esc(modal)}</td>"
+                        f"<td>{esc(names.get(r.twitter_action, r.twitter_action))}</td>"
+                        f"<td>{_pct(r.share_agree_twitter)}</td>"
+                        f"<td>{_num(r.mean_gap, '{:+.1f}')}</td></tr>")
+        return ('<p class="kit-muted">Mean gap: the class\'s average ladder level minus '
+                "Twitter's (positive: the class was stricter).</p>"
+                f'<div style="overflow-x:auto"><table class="kit-table">{head}{"".join(body)}'
+                "</table></div>")
+
+    def summary(self) -> str:
+        r = self.results
+        if r is None:
+            return "dash: not loaded"
+        skipped = int((r.problems["kind"] == "skipped").sum()) if len(r.problems) else 0
+        k = "n/a" if math.isnan(r.fleiss_kappa) else f"{r.fleiss_kappa:.2f}"
+        return f"dash: {len(r.learners)} learners, {skipped} files skipped, kappa {k}"

@@ -1,0 +1,438 @@
+"""PolicyLab: design a world-leader policy and see at once what it would have done.
+
+Every parameter of :class:`kit.Policy` has a control (each with a plain-words
+tooltip); a preset selector fills them all in (``kit.PRESETS``), and changing any
+control afterwards switches the selector to "custom". On every change the policy is
+played through the case file (:func:`kit.apply_policy`) and three things update in
+place: a per-account table (when the policy would notice, remove, lock, suspend,
+next to what Twitter did), a chart of actions over time and a short summary
+("Under this policy @realDonaldTrump would be suspended on …; Twitter suspended it
+on 2021-01-08"). Widgets are never rebuilt on a change, only their values.
+
+With a decision log, "Where the rules broken come from" offers the learner's own
+decisions (``labels="decisions"``), read from the log at every update.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import ipywidgets as W
+import pandas as pd
+
+from ..casebook import LEADERS
+from ..policy import PRESETS, Policy, account_outcomes, apply_policy, outcome_timeline
+from ._common import ChartSlot, KitApp, esc, labelled
+
+CUSTOM = "custom"
+MAX_STRIKES = 10
+#: How many policies' results a lab keeps (going back to one of them is instant).
+CACHE_SIZE = 64
+#: Control attribute -> Policy parameter, for the scalar parameters.
+_SCALARS = ("name", "leader_treatment", "notice_min_followers", "notice_requires_verified",
+            "linked_accounts_count", "lock_after", "suspend_after", "labels")
+
+TREATMENTS = (
+    ("Same rules as everyone else", "same"),
+    ("Public-interest notice for qualifying leaders", "public_interest"),
+    ("Exempt: never act on a leader's account", "exempt"),
+)
+LABEL_SOURCES = (
+    ("Every allegation in the case file", "allegations"),
+    ("Only the rules Twitter itself cited", "twitter"),
+    ("My own decisions", "decisions"),
+)
+TIPS = {
+    "preset": "Start from a ready-made policy. Changing any control afterwards makes it 'custom'.",
+    "name": "A name for your policy (shown in the summary).",
+    "leader_treatment": "How world leaders' accounts are treated: exactly like everyone else; "
+                        "a click-through public-interest notice (no removal, no strike) for a "
+                        "qualifying leader's post that breaks only rules eligible for the "
+                        "exception; or fully exempt, never actioned.",
+    "notice_min_followers": "A leader's account qualifies for the public-interest notice only "
+                            "with MORE than this many followers (Twitter's 2019 rule: 100,000). "
+                            "Unknown follower counts do not qualify.",
+    "notice_requires_verified": "If ticked, a leader's account must also be verified to qualify "
+                                "for the public-interest notice (Twitter's 2019 rule).",
+    "linked_accounts_count": "If ticked, accounts linked to a leader but not acknowledged, or "
+                             "disputed ones, count as the leader's own: they get the leader's "
+                             "treatment and share one strike count with his other accounts.",
+    "lock_after": "Every removed post is a strike. From this many strikes on, each strike also "
+                  "locks the account for a while. 'never': no locks.",
+    "suspend_after": "At this many strikes the account is permanently suspended. "
+                     "'never': strikes alone never suspend.",
+    "labels": "Which rules each item broke: every allegation anyone made in the case file, only "
+              "the rules Twitter cited, or your own decisions from the decision desk.",
+    "enforced": "Tick the rules your policy enforces. An unticked rule is ignored.",
+    "immediate": "Breaking a ticked rule suspends the account at once, whatever its strikes "
+                 "(and even if the post would otherwise get a public-interest notice).",
+}
+
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _leaders_first(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Accounts in the kit's leader order (Trump, then Khamenei), then by handle."""
+    rank = {leader: n for n, leader in enumerate(LEADERS)}
+    order = sorted(range(len(outcomes)), key=lambda i: (
+        rank.get(outcomes["leader"].iat[i], len(rank)), str(outcomes["handle"].iat[i]).lower()))
+    return outcomes.iloc[order].reset_index(drop=True)
+
+
+def outcome_rows(outcomes: pd.DataFrame, names: dict) -> list:
+    """``(handle, leader, policy text, Twitter text)`` per account from ``account_outcomes``.
+
+    >>> out = pd.DataFrame({"handle": ["a"], "leader": ["trump"],
+    ...     "first_notice": [pd.NaT], "first_removal": [pd.Timestamp("2021-01-06")],
+    ...     "locked_on": [pd.NaT], "suspended_on": [pd.Timestamp("2021-01-08")],
+    ...     "twitter_locked_on": [pd.Timestamp("2021-01-06")], "twitter_suspended_on": [pd.NaT],
+    ...     "outcome": ["suspend"], "twitter_outcome": ["lock"]})
+    >>> outcome_rows(out, {})
+    [('a', 'trump', 'removal from 2021-01-06 · suspended 2021-01-08', 'locked 2021-01-06')]
+    """
+    rows = []
+    for r in outcomes.itertuples(index=False):
+        mine = [f"{word} {_day(d)}" for word, d in (
+            ("notice from", r.first_notice), ("removal from", r.first_removal),
+            ("locked", r.locked_on), ("suspended", r.suspended_on)) if _day(d)]
+        theirs = [f"{word} {_day(d)}" for word, d in (
+            ("locked", r.twitter_locked_on), ("suspended", r.twitter_suspended_on)) if _day(d)]
+        if not mine:
+            mine = [names.get(r.outcome, r.outcome) if r.outcome != "none" else "no action"]
+        if not theirs:
+            theirs = [names.get(r.twitter_outcome, r.twitter_outcome)
+                      if r.twitter_outcome != "none" else "no action"]
+        rows.append((r.handle, r.leader, " · ".join(mine), " · ".join(theirs)))
+    return rows
+
+
+class PolicyLab(KitApp):
+    """Design a world-leader policy with controls; see its outcome on both cases live.
+
+    ``PolicyLab(casebook=None, log=None, preset="twitter_2019")``. State for code
+    and tests: ``policy`` (the :class:`kit.Policy` the controls describe),
+    ``predictions`` (:func:`kit.apply_policy`), ``outcomes``
+    (:func:`kit.policy.account_outcomes`), ``chart`` (the last Altair chart).
+    Controls: ``preset``, ``name``, ``leader_treatment``, ``notice_min_followers``,
+    ``notice_requires_verified``, ``linked_accounts_count``, ``lock_after`` and
+    ``suspend_after`` (0 means never), ``labels``, and ``enforced[rule_id]`` /
+    ``immediate[rule_id]`` checkboxes.
+
+    >>> import kit
+    >>> lab = PolicyLab(kit.load_casebook())
+    >>> lab.preset.value = "strict_leaders"
+    >>> lab.lock_after.value, lab.suspend_after.value, lab.linked_accounts_count.value
+    (1, 3, True)
+    >>> lab.suspend_after.value = 4
+    >>> lab.preset.value, lab.policy.suspend_after
+    ('custom', 4)
+    """
+
+    def __init__(self, casebook=None, log=None, preset: str = "twitter_2019"):
+        super().__init__("lab", title="Policy lab: write your own world-leader policy")
+        if casebook is None:
+            from ..casebook import load_casebook
+            casebook = load_casebook()
+        self.casebook = casebook
+        self.decision_log = log
+        self.predictions = None
+        self.outcomes = None
+        self.last_policy = None
+        self._quiet = False
+        self._cache = OrderedDict()
+        self._names = dict(zip(casebook.actions.action_id, casebook.actions.name))
+        rules = casebook.conduct_rules
+
+        opts = [(f"{key}: {p.note}" if p.note else key, key) for key, p in PRESETS.items()]
+        self.preset = labelled(W.Dropdown(options=opts + [("custom (your own settings)", CUSTOM)],
+                                          value=CUSTOM, layout=W.Layout(width="100%")),
+                               "Start from", TIPS["preset"])
+        self.preset.add_class("kit-lab-preset")
+        self.name = labelled(W.Text(value="my policy", layout=W.Layout(width="100%")),
+                             "Policy name", TIPS["name"])
+        self.leader_treatment = labelled(
+            W.Dropdown(options=list(TREATMENTS), value="same", layout=W.Layout(width="100%")),
+            "World leaders", TIPS["leader_treatment"])
+        self.notice_min_followers = labelled(
+            W.BoundedIntText(value=100_000, min=0, max=10**10, step=10_000,
+                             layout=W.Layout(width="auto")),
+            "Notice needs more than (followers)", TIPS["notice_min_followers"])
+        self.notice_requires_verified = labelled(W.Checkbox(value=True, indent=False),
+                                                 "Notice needs a verified account",
+                                                 TIPS["notice_requires_verified"])
+        self.linked_accounts_count = labelled(W.Checkbox(value=False, indent=False),
+                                              "Linked accounts count as the leader's",
+                                              TIPS["linked_accounts_count"])
+        strikes = [("never", 0)] + [(str(i), i) for i in range(1, MAX_STRIKES + 1)]
+        self.lock_after = labelled(W.Dropdown(options=strikes, value=2,
+                                              layout=W.Layout(width="auto")),
+                                   "Lock from (strikes)", TIPS["lock_after"])
+        self.suspend_after = labelled(W.Dropdown(options=strikes, value=5,
+                                                 layout=W.Layout(width="auto")),
+                                      "Suspend at (strikes)", TIPS["suspend_after"])
+        sources = [o for o in LABEL_SOURCES if o[1] != "decisions" or log is not None]
+        self.labels = labelled(W.Dropdown(options=sources, value="allegations",
+                                          layout=W.Layout(width="100%")),
+                               "Rules broken come from", TIPS["labels"])
+        self.enforced, self.immediate = {}, {}
+        for _, r in rules.iterrows():
+            tip = f"{r['name']}: {r['summary']}"
+            self.enforced[r.rule_id] = labelled(W.Checkbox(value=True, indent=False),
+                                                r["name"], "Enforce this rule. " + tip)
+            self.enforced[r.rule_id].add_class("kit-lab-rule")
+            self.immediate[r.rule_id] = labelled(W.Checkbox(value=False, indent=False),
+                                                 r["name"], "Straight to suspension. " + tip)
+            self.immediate[r.rule_id].add_class("kit-lab-immediate")
+        for attr in _SCALARS:
+            getattr(self, attr).add_class(f"kit-lab-{attr.replace('_', '-')}")
+
+        self.refresh = labelled(W.Button(icon="refresh"), "Re-read my decisions",
+                                "Use the decisions you recorded since this lab was shown "
+                                "(for 'My own decisions')")
+        self.refresh.add_class("kit-lab-refresh")
+        self.refresh.on_click(self.safely(lambda _: self.update()))
+        grid = dict(display="grid", grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
+                    width="100%")
+        controls = W.VBox([
+            self.preset,
+            self._note(),
+            self.name,
+            W.HTML("<h4>World leaders</h4>"),
+            self.leader_treatment, self.notice_min_followers, self.notice_requires_verified,
+            self.linked_accounts_count,
+            W.HTML("<h4>Strikes</h4>"),
+            W.Box([self.lock_after, self.suspend_after], layout=W.Layout(flex_flow="row wrap")),
+            W.HTML(f"<h4>Rules enforced</h4><p class='kit-muted'>{esc(TIPS['enforced'])}</p>"),
+            W.Box(list(self.enforced.values()), layout=W.Layout(**grid)),
+            W.HTML(f"<h4>Straight to suspension for</h4><p class='kit-muted'>"
+                   f"{esc(TIPS['immediate'])}</p>"),
+            W.Box(list(self.immediate.values()), layout=W.Layout(**grid)),
+            W.HTML("<h4>Where the rules broken come from</h4>"),
+            self.labels,
+        ] + ([self.refresh] if log is not None else []), layout=W.Layout(width="100%"))
+        controls.add_class("kit-lab-controls")
+
+        self.describe = W.HTML(layout=W.Layout(width="100%"))
+        self.describe.add_class("kit-lab-describe")
+        self.summary_html = W.HTML(layout=W.Layout(width="100%"))
+        self.summary_html.add_class("kit-lab-summary")
+        self.table = W.HTML(layout=W.Layout(width="100%"))
+        self.table.add_class("kit-lab-table")
+        self.chart_slot = ChartSlot("kit-lab-chart")
+        self.items_html = W.HTML(layout=W.Layout(width="100%"))
+        self.items_html.add_class("kit-lab-items")
+        details = W.Accordion(children=[self.items_html], titles=("Item by item: what the "
+                                                                   "policy did and why",),
+                              selected_index=None, layout=W.Layout(width="100%"))
+        self.set_body(controls, W.HTML("<h4>What this policy would have done</h4>"),
+                      self.describe, self.summary_html, self.table, self.chart_slot, details)
+
+        for attr in _SCALARS:
+            getattr(self, attr).observe(self.safely(self._on_control), names="value")
+        for box in (*self.enforced.values(), *self.immediate.values()):
+            box.observe(self.safely(self._on_control), names="value")
+        self.preset.observe(self.safely(self._on_preset), names="value")
+        if preset not in PRESETS and preset != CUSTOM:
+            raise ValueError(f"unknown preset {preset!r}; choose one of "
+                             + ", ".join([*PRESETS, CUSTOM]))
+        if preset == CUSTOM:
+            self.safely(self.update)()
+        else:
+            self.preset.value = preset
+
+    def _note(self):
+        self.preset_note = W.HTML(layout=W.Layout(width="100%"))
+        self.preset_note.add_class("kit-lab-preset-note")
+        return self.preset_note
+
+    # -- controls <-> Policy ----------------------------------------------------------------
+    @property
+    def policy(self) -> Policy:
+        """The policy the controls describe (raises kit.KitDataError if they contradict)."""
+        enforced = frozenset(r for r, box in self.enforced.items() if box.value)
+        return Policy(
+            name=self.name.value.strip() or "my policy",
+            enforced_rules=None if len(enforced) == len(self.enforced) else enforced,
+            leader_treatment=self.leader_treatment.value,
+            notice_min_followers=int(self.notice_min_followers.value),
+            notice_requires_verified=bool(self.notice_requires_verified.value),
+            linked_accounts_count=bool(self.linked_accounts_count.value),
+            lock_after=self.lock_after.value or None,
+            suspend_after=self.suspend_after.value or None,
+            suspend_immediately_for=frozenset(r for r, b in self.immediate.items() if b.value),
+            labels=self.labels.value,
+            note=(PRESETS[self.preset.value].note if self.preset.value in PRESETS else ""),
+        )
+
+    def set_policy(self, policy: Policy) -> None:
+        """Set every control from ``policy`` (one update at the end)."""
+        self._quiet = True
+        try:
+            self.name.value = policy.name
+            self.leader_treatment.value = policy.leader_treatment
+            self.notice_min_followers.value = policy.notice_min_followers
+            self.notice_requires_verified.value = policy.notice_requires_verified
+            self.linked_accounts_count.value = policy.linked_accounts_count
+            self.lock_after.value = min(policy.lock_after or 0, MAX_STRIKES)
+            self.suspend_after.value = min(policy.suspend_after or 0, MAX_STRIKES)
+            if policy.labels in [v for _, v in self.labels.options]:
+                self.labels.value = policy.labels
+            for r, box in self.enforced.items():
+                box.value = policy.enforced_rules is None or r in policy.enforced_rules
+            for r, box in self.immediate.items():
+                box.value = r in policy.suspend_immediately_for
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _on_preset(self, change):
+        key = change["new"]
+        if self._quiet:
+            return
+        if key in PRESETS:
+            self.preset_note.value = f'<p class="kit-muted">{esc(PRESETS[key].note)}</p>'
+            self.set_policy(PRESETS[key])
+        else:
+            self.preset_note.value = ('<p class="kit-muted">Your own settings: change any '
+                                      "control below.</p>")
+
+    def _on_control(self, change):
+        if self._quiet:
+            return
+        if self.preset.value != CUSTOM and change["owner"] is not self.name:
+            self._quiet = True
+            try:
+                self.preset.value = CUSTOM
+                if self.name.value in PRESETS:
+                    self.name.value = "my policy"
+            finally:
+                self._quiet = False
+            self.preset_note.value = ('<p class="kit-muted">Custom: you changed the preset\'s '
+                                      "settings.</p>")
+        self.update()
+
+    # -- running ----------------------------------------------------------------------------
+    def _decisions(self):
+        if self.decision_log is None:
+            return None
+        return self.decision_log.table()
+
+    def update(self) -> None:
+        """Apply the current policy and refresh the summary, table, chart and item list.
+
+        Results are kept for the last few policies (:data:`CACHE_SIZE`; applying a
+        policy is pure), so going back to an earlier setting is instant; settings that
+        lead to the same actions share their account table and chart.
+        """
+        policy = self.policy
+        decisions = self._decisions() if policy.labels == "decisions" else None
+        key = (policy, None if decisions is None else
+               tuple(zip(decisions["item_id"], decisions["rules"].map(tuple))))
+        hit = self._cache.get(key)
+        if hit is None:
+            pred = apply_policy(policy, self.casebook, decisions=decisions)
+            # Many settings give the same actions: outcomes and chart depend only on these.
+            same = (tuple(pred["item_id"]), tuple(pred["action"]), tuple(pred["account_status"]),
+                    tuple(pred["pool"]))
+            shared = self._cache.get(same)
+            if shared is None:
+                outcomes = _leaders_first(account_outcomes(pred, self.casebook))
+                chart = self._chart(pred, policy)
+                shared = {
+                    "outcomes": outcomes, "chart": chart,
+                    "spec": None if chart is None else chart.to_dict(validate=False),
+                    "summary": self._summary_html(outcomes),
+                    "table": self._table_html(outcomes),
+                }
+                self._remember(same, shared)
+            hit = {**shared, "predictions": pred,
+                   "describe": f'<p class="kit-muted">{esc(policy.describe())}</p>',
+                   "items": self._items_html(pred)}
+            self._remember(key, hit)
+        else:
+            self._cache.move_to_end(key)
+        self.predictions, self.outcomes, self.last_policy = (hit["predictions"], hit["outcomes"],
+                                                             policy)
+        self.describe.value = hit["describe"]
+        self.summary_html.value = hit["summary"]
+        self.table.value = hit["table"]
+        self.items_html.value = hit["items"]
+        self.chart_slot.update(hit["chart"], hit["spec"])
+        self.clear_message()
+
+    def _remember(self, key, value) -> None:
+        self._cache[key] = value
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    @property
+    def chart(self):
+        """The chart last shown (an Altair chart; ``chart.to_dict()`` gives its spec)."""
+        return self.chart_slot.chart
+
+    def _chart(self, pred, policy):
+        from .. import charts
+        return charts.policy_outcome_chart(outcome_timeline(pred), self.casebook)
+
+    # -- text -----------------------------------------------------------------------------
+    def summary_lines(self, outcomes=None) -> list:
+        """One plain sentence per account that the policy or Twitter suspended, and a count."""
+        out = self.outcomes if outcomes is None else outcomes
+        if out is None:
+            return []
+        lines = []
+        for r in out.itertuples(index=False):
+            mine, theirs = _day(r.suspended_on), _day(r.twitter_suspended_on)
+            if not (mine or theirs):
+                continue
+            if mine:
+                head = f"Under this policy @{r.handle} would be suspended on {mine}"
+            else:
+                worst = self._names.get(r.outcome, r.outcome).lower()
+                head = (f"Under this policy @{r.handle} would not be suspended (strongest action: "
+                        f"{worst})" if r.outcome != "none" else
+                        f"Under this policy @{r.handle} would face no action")
+            tail = (f"Twitter suspended it on {theirs}" if theirs else
+                    "Twitter took no action against it" if r.twitter_outcome == "none" else
+                    f"Twitter did not suspend it (strongest action: "
+                    f"{self._names.get(r.twitter_outcome, r.twitter_outcome).lower()})")
+            lines.append(f"{head}; {tail}.")
+        n = int(out.suspended_on.notna().sum())
+        k = int(out.twitter_suspended_on.notna().sum())
+        lines.append(f"In all, this policy suspends {n} of {len(out)} accounts; "
+                     f"Twitter suspended {k}.")
+        return lines
+
+    def _summary_html(self, outcomes) -> str:
+        lines = self.summary_lines(outcomes)
+        return ("<div class='kit-card' role='status'><ul>"
+                + "".join(f"<li>{esc(s)}</li>" for s in lines) + "</ul></div>")
+
+    def _table_html(self, outcomes) -> str:
+        head = ("<tr><th>Account</th><th>Leader</th><th>Under this policy</th>"
+                "<th>What Twitter did</th></tr>")
+        body = "".join(
+            f"<tr><td>@{esc(h)}</td><td>{esc(ldr)}</td><td>{esc(mine)}</td><td>{esc(theirs)}</td></tr>"
+            for h, ldr, mine, theirs in outcome_rows(outcomes, self._names))
+        return (f'<div style="overflow-x:auto"><table class="kit-table">{head}{body}</table></div>')
+
+    def _items_html(self, pred) -> str:
+        head = ("<tr><th>Item</th><th>Date</th><th>Account</th><th>This policy</th>"
+                "<th>Why</th><th>Twitter</th></tr>")
+        names = self._names
+        body = "".join(
+            f"<tr><td>{esc(r.item_id)}</td><td>{esc(_day(r.date))}</td><td>@{esc(r.handle)}</td>"
+            f"<td>{esc(names.get(r.action, r.action))}</td><td>{esc(r.reason)}</td>"
+            f"<td>{esc(names.get(r.twitter_action, r.twitter_action))}</td></tr>"
+            for r in pred.itertuples(index=False))
+        return f'<div style="overflow-x:auto"><table class="kit-table">{head}{body}</table></div>'
+
+    def summary(self) -> str:
+        out = self.outcomes
+        if out is None:
+            return f"lab: {self.preset.value}, no result"
+        n = int(out.suspended_on.notna().sum())
+        k = int(out.twitter_suspended_on.notna().sum())
+        return (f"lab: {self.preset.value}; suspends {n} of {len(out)} accounts "
+                f"(Twitter: {k})")

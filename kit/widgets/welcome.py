@@ -1,0 +1,94 @@
+"""Welcome: the learner types their name once; every notebook then saves under it.
+
+A notebook shows it in one line::
+
+    kit.widgets.Welcome()
+
+*Save my name* calls :func:`kit.decisions.set_learner`, then shows where decisions
+are saved and the file name the name becomes (letters and digits kept, everything
+else turned into ``-``). Until a name is saved, decisions go to the ``guest`` file.
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .. import decisions
+from ._common import KitApp, esc, labelled
+
+
+class Welcome(KitApp):
+    """A name field and a *Save my name* button; the status line says where decisions go.
+
+    ``folder`` is the decisions folder (default: ``$KIT_DECISIONS_DIR`` or
+    ``my-decisions/``). :attr:`learner` is the saved name (None before one is saved).
+    CSS classes: ``kit-welcome-name``, ``kit-welcome-save``, ``kit-welcome-status``.
+
+    >>> import tempfile
+    >>> app = Welcome(folder=tempfile.mkdtemp())
+    >>> app
+    Welcome(no name saved yet: decisions are saved as guest)
+    >>> app.name.value = "Ali Reza"; app.save_button.click()
+    >>> app.learner, "Ali-Reza.decisions.jsonl" in app.status.value
+    ('Ali Reza', True)
+    >>> app
+    Welcome(name saved: Ali Reza)
+    """
+
+    def __init__(self, folder=None):
+        super().__init__("welcome", title="Welcome: who is deciding?")
+        self.folder = folder
+        self.learner = decisions.current_learner(folder)
+        self.name = labelled(
+            W.Text(value=self.learner or "", placeholder="e.g. Zoë or Ali Reza",
+                   layout=W.Layout(width="auto", max_width="420px")),
+            "Your name", "Your name or a nickname; your decisions and answers are saved under it "
+            "in every lesson (at most 100 characters)")
+        self.name.add_class("kit-welcome-name")
+        self.save_button = labelled(W.Button(button_style="primary", layout=W.Layout(width="auto")),
+                                    "Save my name", "Remember this name for every notebook and "
+                                    "show where your decisions are saved")
+        self.save_button.add_class("kit-welcome-save")
+        self.status = W.HTML(layout=W.Layout(width="auto"))
+        self.status.add_class("kit-welcome-status")
+        self.save_button.on_click(self.safely(lambda _b: self.save()))
+        row = W.HBox([self.name, self.save_button],
+                     layout=W.Layout(display="flex", flex_flow="row wrap", width="auto",
+                                     align_items="center"))
+        self.set_body(row, self.status)
+        self._show_status(saved_now=False)
+
+    def save(self) -> None:
+        """Save the typed name (errors, e.g. an empty name, show in the app)."""
+        self.clear_message()
+        self.learner = decisions.set_learner(self.name.value, self.folder)
+        self.name.value = self.learner
+        self._show_status(saved_now=True)
+
+    def _show_status(self, saved_now: bool) -> None:
+        log = decisions.my_log(self.folder)
+        where = (f'<br>Folder: <code>{esc(log.path.parent)}</code><br>'
+                 f'File: <code>{esc(log.path.name)}</code>')
+        if self.learner is None:
+            self.status.value = (
+                '<div class="kit-note" role="status">No name saved yet: your decisions are saved '
+                f'as <b>{esc(decisions.GUEST)}</b> until you save one.{where}</div>')
+            return
+        n = len(log.table())
+        earlier = (f" {n} decision{'s' if n != 1 else ''} already saved under this name: you "
+                   "can carry on where you left off." if n else "")
+        head = "Saved." if saved_now else "Your name is saved."
+        notes = " ".join(map(str, log.messages))
+        self.status.value = (
+            f'<div class="kit-ok" role="status"><b>{head}</b> Hello, {esc(self.learner)}! Every '
+            f"notebook now saves your decisions and answers under this name.{esc(earlier)}{where}"
+            + (f'<br><span class="kit-muted">{esc(notes)}</span>' if notes else "")
+            + '<br><span class="kit-muted">Letters and digits are kept in the file name; other '
+            "characters become “-”, so “Ali Reza” and “Ali-Reza” share one file.</span></div>")
+
+    def summary(self) -> str:
+        if self.learner is None:
+            return f"no name saved yet: decisions are saved as {decisions.GUEST}"
+        return f"name saved: {self.learner}"
+
+
+__all__ = ["Welcome"]
