@@ -30,12 +30,21 @@ _LAZY = {
     "compare_decisions": "compare",
     "collect_class": "classroom",
     "setup": "charts",
+    "check_setup": "checks",
 }
 
 __all__ = ["KitDataError", "__version__", *_LAZY]
 
 
+_SUBMODULES = ("casebook", "decisions", "policy", "compare", "classroom", "charts", "widgets",
+               "checks", "errors")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:  # kit.policy, kit.widgets ... work after a bare `import kit`
+        value = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'kit' has no attribute {name!r}")
@@ -45,4 +54,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -68,8 +68,14 @@ def _some(values, limit=3) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
-def _agreement_words(kappa: float) -> str:
-    """Landis & Koch (1977)'s conventional words for a kappa value."""
+def agreement_words(kappa: float) -> str:
+    """Landis & Koch (1977)'s conventional words for a kappa value (a rule of thumb).
+
+    >>> agreement_words(0.5), agreement_words(-0.1), agreement_words(float("nan"))
+    ('moderate agreement', 'less agreement than chance', 'not available')
+    """
+    if kappa is None or kappa != kappa:
+        return "not available"
     if kappa < -0.005:
         return "less agreement than chance"
     if kappa < 0.005:
@@ -149,7 +155,7 @@ class ClassResults:
             lines.append(f"Fleiss' kappa: not available ({self.kappa_note}).")
         else:
             lines.append(f"Fleiss' kappa {self.fleiss_kappa:.2f} "
-                         f"({_agreement_words(self.fleiss_kappa)}): {self.kappa_note}.")
+                         f"({agreement_words(self.fleiss_kappa)}): {self.kappa_note}.")
         return "\n".join(lines)
 
     def __str__(self):

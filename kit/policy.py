@@ -387,15 +387,17 @@ def _account_facts(policy, accounts):
                     _obj("account:" + accounts.handle.astype(object)))
     followers = pd.to_numeric(accounts.followers, errors="coerce").astype("Float64")
     followers = followers.fillna(-1).to_numpy(dtype=float)
-    verified = accounts.verified.to_numpy(dtype=object) == "yes"
+    verified_raw = accounts.verified.to_numpy(dtype=object)
+    verified = verified_raw == "yes"
     enough = followers > policy.notice_min_followers
     verified_ok = verified | (not policy.notice_requires_verified)
-    qual_txt = _obj([f"leader, {int(f):,} followers, " + ("verified" if v else "not verified")
-                     for f, v in zip(followers, verified)])
+    words = {"yes": "verified", "no": "not verified", "unknown": "verification unknown"}
+    qual_txt = _obj([f"leader, {int(f):,} followers, " + words.get(v, "verification unknown")
+                     for f, v in zip(followers, verified_raw)])
     fail_txt = _obj(np.select(
-        [followers < 0, ~enough, ~verified_ok],
+        [followers < 0, ~enough, ~verified_ok & (verified_raw == "unknown"), ~verified_ok],
         ["follower count unknown", f"not more than {policy.notice_min_followers:,} followers",
-         "account not verified"], ""))
+         "not known to be verified", "account not verified"], ""))
     return dict(leader_acct=leader_acct, pool=_obj(pool),
                 qualifies=leader_acct & enough & verified_ok, qual_txt=qual_txt, fail_txt=fail_txt)
 

@@ -174,11 +174,12 @@ def test_notice_criteria_followers_edge_and_verification(case_factory):
     assert pred.reason[1].endswith("(leader, 100,001 followers, verified)")
     assert "no public-interest notice (account not verified)" in pred.reason[2]
     assert "no public-interest notice (follower count unknown)" in pred.reason[3]
-    assert "no public-interest notice (account not verified)" in pred.reason[4]
+    assert "no public-interest notice (not known to be verified)" in pred.reason[4]
 
     no_verif = apply_policy(base.replace(notice_requires_verified=False), cb)
     assert col(no_verif, "action") == ["remove", "notice", "notice", "remove", "notice"]
     assert no_verif.reason[2].endswith("(leader, 1,000,000 followers, not verified)")
+    assert no_verif.reason[4].endswith("(leader, 1,000,000 followers, verification unknown)")
     lower = apply_policy(base.replace(notice_min_followers=99_999), cb)
     assert col(lower, "action") == ["notice", "notice", "remove", "remove", "remove"]
     # an unknown follower count never meets the criterion, even a threshold of 0

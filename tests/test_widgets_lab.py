@@ -378,7 +378,7 @@ def test_dashboard_default_folder(case, tmp_path, monkeypatch):
 
 def test_kappa_reading_bands():
     assert [kappa_reading(k) for k in (-0.2, 0.1, 0.3, 0.5, 0.7, 0.9)] == [
-        "poor: less agreement than chance would give", "slight agreement", "fair agreement",
+        "less agreement than chance", "slight agreement", "fair agreement",
         "moderate agreement", "substantial agreement", "almost perfect agreement"]
 
 

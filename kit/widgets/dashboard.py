@@ -14,35 +14,18 @@ from pathlib import Path
 
 import ipywidgets as W
 
+from ..classroom import agreement_words
 from ._common import ChartSlot, KitApp, esc, labelled
 
-#: Landis & Koch (1977) bands for reading a kappa (a rule of thumb, not a test).
-KAPPA_BANDS = (
-    (0.0, "poor: less agreement than chance would give"),
-    (0.20, "slight agreement"),
-    (0.40, "fair agreement"),
-    (0.60, "moderate agreement"),
-    (0.80, "substantial agreement"),
-    (1.00, "almost perfect agreement"),
-)
-
-
 def kappa_reading(kappa: float) -> str:
-    """Plain words for a kappa value, after Landis & Koch (1977).
+    """Plain words for a kappa value, after Landis & Koch (1977); the class summary's words.
 
     >>> kappa_reading(0.5), kappa_reading(-0.1), kappa_reading(0.2)
-    ('moderate agreement', 'poor: less agreement than chance would give', 'slight agreement')
+    ('moderate agreement', 'less agreement than chance', 'slight agreement')
     >>> kappa_reading(float("nan"))
     'not available'
     """
-    if kappa is None or math.isnan(kappa):
-        return "not available"
-    if kappa < 0:
-        return KAPPA_BANDS[0][1]
-    for upper, words in KAPPA_BANDS[1:]:
-        if kappa <= upper:
-            return words
-    return KAPPA_BANDS[-1][1]
+    return agreement_words(kappa)
 
 
 def _pct(value) -> str:
