@@ -1493,3 +1493,23 @@ def decisions_or_sample(log, casebook=None):
     if len(table):
         return table, False
     return sample_decisions(casebook if casebook is not None else log.casebook), True
+
+
+def check_folder_writable(folder=None) -> Path:
+    """Make sure decisions can be saved in ``folder`` (default :func:`default_folder`).
+
+    Creates the folder if needed and writes and removes a hidden scratch file.
+    Returns the folder; raises :class:`kit.KitDataError` saying why not.
+
+    >>> import tempfile
+    >>> check_folder_writable(Path(tempfile.mkdtemp()) / "new").is_dir()
+    True
+    """
+    target = default_folder() if folder is None else Path(folder)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target, prefix=".kit-check-"):
+            pass
+    except OSError as err:
+        raise KitDataError(f"the folder is not writable ({err.strerror})", file=str(target)) from None
+    return target

@@ -685,3 +685,65 @@ def outcome_timeline(predictions: pd.DataFrame) -> pd.DataFrame:
     both = both.sort_values(["leader", "handle", "date", "_i", "_o"], kind="mergesort")
     both["level"] = both.level.astype("int64")
     return both.drop(columns=["_o", "_i"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- outcomes in words
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def outcome_rows(outcomes: pd.DataFrame, names: dict) -> list:
+    """``(handle, leader, policy text, Twitter text)`` per account from ``account_outcomes``.
+
+    >>> out = pd.DataFrame({"handle": ["a"], "leader": ["trump"],
+    ...     "first_notice": [pd.NaT], "first_removal": [pd.Timestamp("2021-01-06")],
+    ...     "locked_on": [pd.NaT], "suspended_on": [pd.Timestamp("2021-01-08")],
+    ...     "twitter_locked_on": [pd.Timestamp("2021-01-06")], "twitter_suspended_on": [pd.NaT],
+    ...     "outcome": ["suspend"], "twitter_outcome": ["lock"]})
+    >>> outcome_rows(out, {})
+    [('a', 'trump', 'removal from 2021-01-06 · suspended 2021-01-08', 'locked 2021-01-06')]
+    """
+    rows = []
+    for r in outcomes.itertuples(index=False):
+        mine = [f"{word} {_day(d)}" for word, d in (
+            ("notice from", r.first_notice), ("removal from", r.first_removal),
+            ("locked", r.locked_on), ("suspended", r.suspended_on)) if _day(d)]
+        theirs = [f"{word} {_day(d)}" for word, d in (
+            ("locked", r.twitter_locked_on), ("suspended", r.twitter_suspended_on)) if _day(d)]
+        if not mine:
+            mine = [names.get(r.outcome, r.outcome) if r.outcome != "none" else "no action"]
+        if not theirs:
+            theirs = [names.get(r.twitter_outcome, r.twitter_outcome)
+                      if r.twitter_outcome != "none" else "no action"]
+        rows.append((r.handle, r.leader, " · ".join(mine), " · ".join(theirs)))
+    return rows
+
+
+
+def compare_policies(policies: dict, casebook, handles=None) -> pd.DataFrame:
+    """Several policies side by side: per policy and account, the outcome in words vs Twitter's.
+
+    ``policies`` maps a label to a :class:`Policy` (e.g. :data:`PRESETS`); ``handles``
+    limits the accounts shown. Columns: policy, account, under this policy, what
+    Twitter did. Rows follow the order of ``policies``, then of ``handles``.
+
+    >>> import kit
+    >>> cb = kit.load_casebook()
+    >>> t = compare_policies({"as written": PRESETS["twitter_2019"]}, cb, ["realDonaldTrump"])
+    >>> t.iloc[0]["what Twitter did"]
+    'locked 2021-01-06 · suspended 2021-01-08'
+    """
+    names = dict(zip(casebook.actions.action_id, casebook.actions.name))
+    rows = []
+    for label, policy in policies.items():
+        if not isinstance(policy, Policy):
+            raise KitDataError(f"{label!r} is not a Policy (got {type(policy).__name__})",
+                               column="policies")
+        out = account_outcomes(apply_policy(policy, casebook), casebook)
+        if handles is not None:
+            rank = {h: n for n, h in enumerate(handles)}
+            out = out[out.handle.isin(rank)].copy()
+            out = out.iloc[sorted(range(len(out)), key=lambda i: rank[out.handle.iat[i]])]
+        rows += [(label, "@" + h, mine, theirs) for h, _, mine, theirs in outcome_rows(out, names)]
+    return pd.DataFrame(rows, columns=["policy", "account", "under this policy", "what Twitter did"])

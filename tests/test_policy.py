@@ -688,3 +688,17 @@ def test_matches_loop_reference_on_10k_items(big_case, policy):
     # the comparison is only meaningful if the run exercises most of the ladder
     assert want.action.nunique() >= 4
     assert (~want.already).sum() >= 40
+
+
+def test_compare_policies_puts_outcomes_in_words(casebook):
+    from kit.policy import compare_policies
+    table = compare_policies({"a": PRESETS["same_rules"], "b": PRESETS["max_public_interest"]},
+                             casebook, ["khamenei_ir", "realDonaldTrump"])
+    assert list(table.columns) == ["policy", "account", "under this policy", "what Twitter did"]
+    assert table[["policy", "account"]].values.tolist() == [
+        ["a", "@khamenei_ir"], ["a", "@realDonaldTrump"],
+        ["b", "@khamenei_ir"], ["b", "@realDonaldTrump"]]
+    assert table["under this policy"].iloc[2] == "no action"
+    assert table["what Twitter did"].iloc[1] == "locked 2021-01-06 · suspended 2021-01-08"
+    with pytest.raises(KitDataError, match="not a Policy"):
+        compare_policies({"x": "strict"}, casebook)

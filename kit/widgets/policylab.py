@@ -20,7 +20,8 @@ import ipywidgets as W
 import pandas as pd
 
 from ..casebook import LEADERS
-from ..policy import PRESETS, Policy, account_outcomes, apply_policy, outcome_timeline
+from ..policy import (PRESETS, Policy, _day, account_outcomes, apply_policy,  # noqa: F401
+                      outcome_rows, outcome_timeline)
 from ._common import ChartSlot, KitApp, esc, labelled
 
 CUSTOM = "custom"
@@ -68,43 +69,12 @@ TIPS = {
 }
 
 
-def _day(value) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
 def _leaders_first(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Accounts in the kit's leader order (Trump, then Khamenei), then by handle."""
     rank = {leader: n for n, leader in enumerate(LEADERS)}
     order = sorted(range(len(outcomes)), key=lambda i: (
         rank.get(outcomes["leader"].iat[i], len(rank)), str(outcomes["handle"].iat[i]).lower()))
     return outcomes.iloc[order].reset_index(drop=True)
-
-
-def outcome_rows(outcomes: pd.DataFrame, names: dict) -> list:
-    """``(handle, leader, policy text, Twitter text)`` per account from ``account_outcomes``.
-
-    >>> out = pd.DataFrame({"handle": ["a"], "leader": ["trump"],
-    ...     "first_notice": [pd.NaT], "first_removal": [pd.Timestamp("2021-01-06")],
-    ...     "locked_on": [pd.NaT], "suspended_on": [pd.Timestamp("2021-01-08")],
-    ...     "twitter_locked_on": [pd.Timestamp("2021-01-06")], "twitter_suspended_on": [pd.NaT],
-    ...     "outcome": ["suspend"], "twitter_outcome": ["lock"]})
-    >>> outcome_rows(out, {})
-    [('a', 'trump', 'removal from 2021-01-06 · suspended 2021-01-08', 'locked 2021-01-06')]
-    """
-    rows = []
-    for r in outcomes.itertuples(index=False):
-        mine = [f"{word} {_day(d)}" for word, d in (
-            ("notice from", r.first_notice), ("removal from", r.first_removal),
-            ("locked", r.locked_on), ("suspended", r.suspended_on)) if _day(d)]
-        theirs = [f"{word} {_day(d)}" for word, d in (
-            ("locked", r.twitter_locked_on), ("suspended", r.twitter_suspended_on)) if _day(d)]
-        if not mine:
-            mine = [names.get(r.outcome, r.outcome) if r.outcome != "none" else "no action"]
-        if not theirs:
-            theirs = [names.get(r.twitter_outcome, r.twitter_outcome)
-                      if r.twitter_outcome != "none" else "no action"]
-        rows.append((r.handle, r.leader, " · ".join(mine), " · ".join(theirs)))
-    return rows
 
 
 class PolicyLab(KitApp):
