@@ -21,21 +21,13 @@ import pandas as pd
 
 from ..compare import as_rule_tuple
 from ..errors import KitDataError
+from ..compare import _blank  # one definition of 'no value'
 from ._common import KitApp, esc, fmt_date, labelled, source_links
 
 #: How item kinds read in the desk.
 KIND_LABELS = {"post": "a post", "account": "the whole account"}
 
 
-def _blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _text(value) -> str:
