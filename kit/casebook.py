@@ -11,6 +11,7 @@ row (as a spreadsheet shows it: the header is row 1) and the column.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import io
 import re
@@ -402,10 +403,16 @@ class Casebook:
         a = self._frames["actions"]
         return dict(zip(a.action_id, a.level.astype(int)))
 
+    @functools.cached_property
+    def _source_index(self) -> dict:
+        s = self._frames["sources"]
+        return {r.source_id: (r.source_id, r.title, r.publisher, r.url)
+                for r in s.itertuples(index=False)}
+
     def source_links(self, ids) -> list:
         """[(source_id, title, publisher, url)] for a tuple of source ids, in order."""
-        s = self._frames["sources"].set_index("source_id")
-        return [(i, s.at[i, "title"], s.at[i, "publisher"], s.at[i, "url"]) for i in ids]
+        index = self._source_index
+        return [index[i] for i in ids]
 
     def __repr__(self):
         sizes = ", ".join(f"{n}={len(self._frames[n])}" for n in LOAD_ORDER)

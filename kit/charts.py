@@ -128,8 +128,62 @@ def setup() -> None:
             raise ImportError("kit charts need the packages anywidget and vl-convert-python "
                               "to draw offline; install them with "
                               "'pip install -r requirements.txt'") from None
+        _load_cached_bundle()
         alt.renderers.enable("jupyter", offline=True)
     alt.JupyterChart.enable_offline()  # builds the JS bundle once (about a second); then a no-op
+    _save_bundle()
+
+
+def _bundle_path():
+    """Where the offline JavaScript bundle is cached between kernels (None: no cache).
+
+    Building it with vl-convert costs 1.5–2 s in every new kernel; the cached copy
+    loads in milliseconds. Keyed by the altair and vl-convert versions, in
+    ``$KIT_CACHE_DIR`` or ``~/.cache/casebook-kit``. The one file the charts layer
+    touches; any problem with it just means building the bundle again.
+    """
+    import os
+
+    try:
+        import vl_convert
+
+        base = os.environ.get("KIT_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "casebook-kit")
+        name = f"altair-{alt.__version__}-vl-convert-{vl_convert.__version__}-offline.js"
+        return os.path.join(base, name)
+    except Exception:  # noqa: BLE001 - no cache is fine
+        return None
+
+
+def _load_cached_bundle() -> None:
+    path = _bundle_path()
+    if path is None or alt.JupyterChart._is_offline:
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            src = fh.read()
+    except OSError:
+        return
+    if len(src) > 100_000:  # a truncated file is rebuilt instead
+        alt.JupyterChart._esm = src
+        alt.JupyterChart._is_offline = True
+
+
+def _save_bundle() -> None:
+    import os
+    import tempfile
+
+    path = _bundle_path()
+    if path is None or not alt.JupyterChart._is_offline or os.path.exists(path):
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(alt.JupyterChart._esm)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def show(chart) -> alt.JupyterChart:

@@ -1165,8 +1165,7 @@ class DecisionLog:
         ...
         kit.errors.KitDataError: ...zoe.json: was made by a newer kit (format version 9; ...
         """
-        learner, decisions, _ = _read_untrusted(path, casebook, want_answers=False)
-        return _decision_frame([{**d, "learner": learner} for d in decisions])
+        return decision_frame(read_decision_records(path, casebook))
 
     @staticmethod
     def read_answers(path, casebook=None) -> pd.DataFrame:
@@ -1198,6 +1197,22 @@ def _csv_escape(text: str) -> str:
 
 def _csv_unescape(text: str) -> str:
     return text[1:] if text.startswith("'") else text
+
+
+def read_decision_records(path, casebook=None) -> list:
+    """The latest decisions in an untrusted file, as plain dicts (the columns of
+    :meth:`DecisionLog.table`), checked exactly as :meth:`DecisionLog.read` checks them.
+
+    For reading many files at once (a class): build one table at the end with
+    :func:`decision_frame` instead of one DataFrame per file.
+    """
+    learner, decisions, _ = _read_untrusted(path, casebook, want_answers=False)
+    return [{**d, "learner": learner} for d in decisions]
+
+
+def decision_frame(records) -> pd.DataFrame:
+    """A decisions table (the columns of :meth:`DecisionLog.table`) from record dicts."""
+    return _decision_frame(records)
 
 
 def _read_untrusted(path, casebook, want_answers):

@@ -700,3 +700,26 @@ def test_charts_of_the_shipped_case_file(casebook):
     for chart in (C.timeline_chart(casebook), C.ladder_chart(casebook), C.attribution_chart(casebook)):
         spec = chart.to_dict()
         assert spec["description"] and CDN not in json.dumps(spec)
+
+
+def test_offline_bundle_is_cached_between_kernels(tmp_path, monkeypatch):
+    import altair as alt
+    from kit import charts
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    charts.setup()
+    charts._save_bundle()
+    cached = list(tmp_path.glob("altair-*-offline.js"))
+    assert len(cached) == 1 and "cdn.jsdelivr" not in cached[0].read_text(encoding="utf-8")[:5000]
+    built = alt.JupyterChart._esm
+    # a "new kernel": the class forgets its bundle, then loads the cached copy
+    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
+    monkeypatch.setattr(alt.JupyterChart, "_esm", "")
+    charts._load_cached_bundle()
+    assert alt.JupyterChart._is_offline and alt.JupyterChart._esm == built
+    # a truncated cache file is ignored (the bundle is rebuilt instead)
+    cached[0].write_text("x", encoding="utf-8")
+    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
+    monkeypatch.setattr(alt.JupyterChart, "_esm", "")
+    charts._load_cached_bundle()
+    assert not alt.JupyterChart._is_offline

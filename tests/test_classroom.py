@@ -332,16 +332,17 @@ def test_on_the_shipped_case_file(tmp_path, casebook):
 
 
 def test_defensive_checks_on_what_the_reader_returns(monkeypatch, tmp_path, small):
-    """Tables DecisionLog.read should never return, but collect_class must survive anyway."""
+    """Records the file reader should never return, but collect_class must survive anyway."""
+    def rec(learner, item_id, action, rules=(), revision=1):
+        return {"learner": learner, "item_id": item_id, "rules": rules, "action": action,
+                "rationale": "", "decided_at": "2025-03-04T10:15:02.000000Z",
+                "revision": revision}
+
     tables = {
-        "two.json": pd.DataFrame({"learner": ["a", "b"], "item_id": ["T1", "K1"],
-                                  "action": ["none", "none"]}),
-        "nameless.json": pd.DataFrame({"learner": ["", ""], "item_id": ["T1", "T1"],
-                                       "action": ["label", "lock"], "revision": [1, 2]}),
-        "cleared.json": pd.DataFrame({"learner": ["c"], "item_id": ["T1"], "action": [""]}),
-        "badrule.json": pd.DataFrame({"learner": ["d"], "item_id": ["T1"], "action": ["none"],
-                                      "rules": [("no_such_rule",)]}),
-        "noaction.json": pd.DataFrame({"learner": ["e"], "item_id": ["T1"]}),
+        "two.json": [rec("a", "T1", "none"), rec("b", "K1", "none")],
+        "nameless.json": [rec("", "T1", "label", revision=1), rec("", "T1", "lock", revision=2)],
+        "cleared.json": [rec("c", "T1", "")],
+        "badrule.json": [rec("d", "T1", "none", rules=("no_such_rule",))],
         "boom.json": RuntimeError("disk on fire"),
     }
     for name in tables:
@@ -353,7 +354,7 @@ def test_defensive_checks_on_what_the_reader_returns(monkeypatch, tmp_path, smal
             raise out
         return out
 
-    monkeypatch.setattr(kit.classroom.DecisionLog, "read", staticmethod(fake_read))
+    monkeypatch.setattr(kit.classroom, "read_decision_records", fake_read)
     res = collect_class(tmp_path, small)
     # nameless.json: learner from the file name; revision 2 (lock) is the latest
     assert res.learners == ["nameless"]
@@ -362,5 +363,4 @@ def test_defensive_checks_on_what_the_reader_returns(monkeypatch, tmp_path, smal
     assert "several learners" in p["two.json"]
     assert "cleared" in p["cleared.json"]
     assert "'no_such_rule'" in p["badrule.json"]
-    assert "no action column" in p["noaction.json"]
     assert "RuntimeError: disk on fire" in p["boom.json"]
