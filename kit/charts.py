@@ -34,10 +34,11 @@ import re
 import textwrap
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 import numpy as np
 import pandas as pd
 
-from .casebook import LEADERS
+from .casebook import LEADERS, Casebook
 from .errors import KitDataError
 
 #: Altair's limit of rows per chart; the kit aggregates before it is reached.
@@ -872,6 +873,58 @@ OUTCOME_COLUMNS = ("account", "handle", "leader", "date", "source", "action", "l
 _SOURCES = ("policy", "Twitter")
 
 
+_NAT = np.iinfo(np.int64).min
+
+
+def _all_str(values) -> bool:
+    return all(type(v) is str for v in values)
+
+
+def _policy_outcome_table_small(timeline: pd.DataFrame):
+    """:func:`policy_outcome_table` in plain Python for small, clean tables (else None).
+
+    Pandas overhead dominates the few dozen rows of the shipped case file (the
+    PolicyLab redraws on every change); larger or unusual input takes the pandas path.
+    """
+    n = len(timeline)
+    dtype = timeline["date"].dtype
+    if not (0 < n <= MAX_ROWS and isinstance(dtype, np.dtype) and dtype.kind == "M"
+            and timeline["level"].dtype == np.int64):
+        return None
+    handles, leaders = timeline["handle"].tolist(), timeline["leader"].tolist()
+    sources = timeline["source"].tolist()
+    dates = timeline["date"].to_numpy().view(np.int64).tolist()
+    levels = timeline["level"].tolist()
+    if not (_all_str(handles) and _all_str(leaders) and _all_str(sources)) or _NAT in dates:
+        return None
+    groups = {}  # (handle, source, date) -> [row with the highest level (first on ties), count]
+    for i in range(n):
+        g = groups.get((handles[i], sources[i], dates[i]))
+        if g is None:
+            groups[(handles[i], sources[i], dates[i])] = [i, 1]
+        else:
+            if levels[i] > levels[g[0]]:
+                g[0] = i
+            g[1] += 1
+    chosen = sorted(groups.values())
+    src_rank = {s: i for i, s in enumerate(_SOURCES)}
+    lead_rank = {l: i for i, l in enumerate(LEADERS)}
+    chosen.sort(key=lambda g: (lead_rank.get(leaders[g[0]], len(LEADERS)), handles[g[0]],
+                               dates[g[0]], src_rank.get(sources[g[0]], len(_SOURCES))))
+    rows = np.array([g[0] for g in chosen], dtype=np.intp)
+    return pd.DataFrame({
+        "account": pd.array([f"@{handles[i]} ({_leader_name(leaders[i])})" for i in rows],
+                            dtype="str"),
+        "handle": timeline["handle"].array.take(rows),
+        "leader": timeline["leader"].array.take(rows),
+        "date": timeline["date"].to_numpy()[rows],
+        "source": timeline["source"].array.take(rows),
+        "action": timeline["action"].array.take(rows),
+        "level": timeline["level"].to_numpy()[rows],
+        "items": np.array([g[1] for g in chosen], dtype=np.int64),
+    })
+
+
 def policy_outcome_table(timeline: pd.DataFrame) -> pd.DataFrame:
     """The rows :func:`policy_outcome_chart` draws, from ``kit.policy.outcome_timeline`` output.
 
@@ -891,6 +944,9 @@ def policy_outcome_table(timeline: pd.DataFrame) -> pd.DataFrame:
     """
     _require(timeline, OUTCOME_NEEDED, "timeline",
              "pass the table kit.policy.outcome_timeline returns")
+    fast = _policy_outcome_table_small(timeline)
+    if fast is not None:
+        return fast
     t = timeline[list(OUTCOME_NEEDED)].copy()
     t["date"] = pd.to_datetime(t["date"], errors="coerce")
     t["level"] = pd.to_numeric(t["level"], errors="coerce")
@@ -929,6 +985,31 @@ def _change_points(day: pd.DataFrame) -> pd.DataFrame:
     return day[changed | last].reset_index(drop=True)
 
 
+def _summary_small(table: pd.DataFrame):
+    """The facts :func:`policy_outcome_summary` needs, in plain Python (None: use pandas)."""
+    if not (len(table) <= MAX_ROWS and table["level"].dtype == np.int64
+            and table.index.is_unique):
+        return None
+    handles, sources = table["handle"].tolist(), table["source"].tolist()
+    if not (_all_str(handles) and _all_str(sources)):
+        return None
+    leaders, actions, levels = table["leader"].tolist(), table["action"].tolist(), \
+        table["level"].tolist()
+    top, worst = {}, {}  # highest level per (handle, source); first action at the highest
+    for h, s, ldr, a, lv in zip(handles, sources, leaders, actions, levels):
+        if top.get((h, s), lv - 1) < lv:
+            top[(h, s)] = lv
+        if s in ("policy", "Twitter") and ldr in LEADERS:
+            w = worst.get((ldr, s))
+            if w is None or lv > w[0]:
+                worst[(ldr, s)] = (lv, a)
+    handles = list(dict.fromkeys(handles))
+    same = sum(1 for h in handles if top.get((h, "policy")) == top.get((h, "Twitter")))
+    pol, tw = ({ldr: str(worst[(ldr, s)][1]) for ldr in LEADERS if (ldr, s) in worst}
+               for s in ("policy", "Twitter"))
+    return same, handles, pol, tw
+
+
 def policy_outcome_summary(table: pd.DataFrame) -> str:
     """One or two sentences summarising a :func:`policy_outcome_table`.
 
@@ -940,19 +1021,23 @@ def policy_outcome_summary(table: pd.DataFrame) -> str:
     """
     if not len(table):
         return "No account outcomes to show."
-    top = _agg_max(table, ["handle", "source"]).set_index(["handle", "source"])["level"]
-    handles = list(dict.fromkeys(table["handle"]))
-    same = sum(1 for h in handles if top.get((h, "policy")) == top.get((h, "Twitter")))
+    small = _summary_small(table)
+    if small is not None:
+        same, handles, pol, tw = small
+    else:
+        top = _agg_max(table, ["handle", "source"]).set_index(["handle", "source"])["level"]
+        handles = list(dict.fromkeys(table["handle"]))
+        same = sum(1 for h in handles if top.get((h, "policy")) == top.get((h, "Twitter")))
 
-    def worst(source):
-        out = []
-        for leader in LEADERS:
-            t = table[(table["leader"] == leader) & (table["source"] == source)]
-            if len(t):
-                out.append((leader, str(t.loc[t["level"].idxmax(), "action"])))
-        return out
+        def worst(source):
+            out = []
+            for leader in LEADERS:
+                t = table[(table["leader"] == leader) & (table["source"] == source)]
+                if len(t):
+                    out.append((leader, str(t.loc[t["level"].idxmax(), "action"])))
+            return out
 
-    pol, tw = dict(worst("policy")), dict(worst("Twitter"))
+        pol, tw = dict(worst("policy")), dict(worst("Twitter"))
     first = f"The policy's most severe step matches Twitter's on {same} of {_plural(len(handles), 'account')}."
     parts = [f"{LEADER_NAMES[l]}'s accounts: policy {pol[l]}, Twitter {tw.get(l, 'nothing')}"
              for l in LEADERS if l in pol]
@@ -975,27 +1060,54 @@ def policy_outcome_chart(timeline: pd.DataFrame, casebook=None):
     ('step-after', ['Twitter', 'policy'])
     """
     table = policy_outcome_table(timeline)
-    ladder = _frame_ladder(zip(table["action"], table["level"]), casebook)
+    ladder = _outcome_ladder(table, casebook)
     title = "Your policy and Twitter, account by account"
     summary = policy_outcome_summary(table)
     if not len(table):
         return _message_chart(title, summary)
     who = ["Twitter", "policy"]
-    chart = alt.Chart(table).mark_line(interpolate="step-after", point=True, strokeWidth=2).encode(
-        x=alt.X("date:T", title="Date of the item", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y("level:Q", scale=_level_scale(ladder), axis=_level_axis(ladder, "Action")),
-        color=alt.Color("source:N", title="Decided by", scale=_who_scale("policy"),
-                        legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("source:N", title="Decided by",
-                                  scale=alt.Scale(domain=who, range=[[1, 0], [5, 3]])),
-        tooltip=[alt.Tooltip("account:N", title="Account"),
-                 alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                 alt.Tooltip("source:N", title="Decided by"), alt.Tooltip("action:N", title="Action"),
-                 alt.Tooltip("level:Q", title="Level"), alt.Tooltip("items:Q", title="Items that day")],
-    ).properties(width=WIDTH, height=90).facet(
-        row=alt.Row("account:N", sort=list(dict.fromkeys(table["account"])), header=_row_header()),
-        spacing=8)
-    return _finish(chart, title, summary)
+    # Every part below is built from known-good values, so altair's schema checks at
+    # construction (tens of milliseconds on every PolicyLab change) are skipped; the
+    # chart and its spec are exactly what the checked construction gives.
+    with debug_mode(False):
+        chart = alt.Chart(table).mark_line(interpolate="step-after", point=True,
+                                           strokeWidth=2).encode(
+            x=alt.X("date:T", title="Date of the item",
+                    axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=alt.Y("level:Q", scale=_level_scale(ladder), axis=_level_axis(ladder, "Action")),
+            color=alt.Color("source:N", title="Decided by", scale=_who_scale("policy"),
+                            legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash("source:N", title="Decided by",
+                                      scale=alt.Scale(domain=who, range=[[1, 0], [5, 3]])),
+            tooltip=[alt.Tooltip("account:N", title="Account"),
+                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                     alt.Tooltip("source:N", title="Decided by"),
+                     alt.Tooltip("action:N", title="Action"),
+                     alt.Tooltip("level:Q", title="Level"),
+                     alt.Tooltip("items:Q", title="Items that day")],
+        )
+        chart = _unchecked_properties(chart, width=WIDTH, height=90).facet(
+            row=alt.Row("account:N", sort=list(dict.fromkeys(table["account"])),
+                        header=_row_header()),
+            spacing=8)
+        return _unchecked_properties(chart, title=alt.Title(title), description=summary)
+
+
+def _unchecked_properties(chart, **props):
+    """``chart.properties(**props)`` without re-validating values known to be valid."""
+    copy = chart.copy(deep=False)
+    for key, value in props.items():
+        setattr(copy, key, value)
+    return copy
+
+
+def _outcome_ladder(table: pd.DataFrame, casebook) -> pd.DataFrame:
+    """The ladder for :func:`policy_outcome_chart`'s axis (action_id and level, by level)."""
+    if not isinstance(casebook, Casebook):
+        return _frame_ladder(zip(table["action"], table["level"]), casebook)
+    levels = sorted(casebook.action_levels.items(), key=lambda kv: kv[1])  # stable, as the file
+    return pd.DataFrame({"action_id": [a for a, _ in levels],
+                         "level": np.array([lv for _, lv in levels], dtype=np.int64)})
 
 
 # --------------------------------------------------------------------------- 5. class charts

@@ -283,7 +283,8 @@ def _check_inputs(policy, casebook):
     if missing:
         raise KitDataError(f"the enforcement ladder lacks action(s) {', '.join(missing)}, "
                            "which a policy needs", file="data/actions.csv", column="action_id")
-    conduct = list(casebook.conduct_rules.rule_id)
+    crules = casebook.conduct_rules
+    conduct = list(crules.rule_id)
     for name in ("enforced_rules", "suspend_immediately_for"):
         ids = getattr(policy, name)
         unknown = sorted(set(ids or ()) - set(conduct))
@@ -291,7 +292,7 @@ def _check_inputs(policy, casebook):
             raise KitDataError(f"Policy parameter {name}: {', '.join(map(repr, unknown))} "
                                f"is not a conduct rule of this case file; the rules are "
                                + ", ".join(conduct))
-    return levels, conduct
+    return levels, conduct, crules
 
 
 def _split_rule_cell(values: pd.Series, file: str) -> pd.Series:
@@ -426,11 +427,12 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
     >>> list(pred.columns[:5])
     ['item_id', 'leader', 'handle', 'kind', 'date']
     """
-    levels, conduct = _check_inputs(policy, casebook)
+    levels, conduct, crules = _check_inputs(policy, casebook)
     if len(conduct) > 62:
         raise KitDataError("a policy can handle at most 62 conduct rules", file="data/rules.csv")
-    items = casebook.items
-    order = np.lexsort((items.item_id.to_numpy(dtype="U"), items.date.to_numpy()))
+    items = casebook.items[["item_id", "leader", "handle", "kind", "date", "twitter_action",
+                            "twitter_rule_ids"]]  # only the columns used below
+    order = np.lexsort((items["item_id"].to_numpy(dtype="U"), items["date"].to_numpy()))
     it = items.take(order).reset_index(drop=True)
     n_items = len(it)
     item_ids = it.item_id.to_numpy(dtype=object)
@@ -455,7 +457,6 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
     rc = pd.Index(conduct).get_indexer(l_rules)
     ok = (pos >= 0) & (rc >= 0)
     pos, rc = pos[ok], rc[ok]
-    crules = casebook.conduct_rules
     start = pd.to_datetime(crules.in_force_from).to_numpy()[rc]
     end = pd.to_datetime(crules.in_force_to).to_numpy()[rc]
     d = dates[pos]
@@ -492,8 +493,19 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
     judged = has & ~is_post & ~exempt & ~immediate & ~acct_rule
 
     # 4.-6. strikes, thresholds and suspension, per pool in date order
+    # running count per pool, in numpy (a pandas groupby costs more on small case files)
+    by_pool = np.argsort(pool_code, kind="stable")
+    sorted_codes = pool_code[by_pool]
+    starts = np.ones(n_items, dtype=bool)
+    starts[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    group_of = np.cumsum(starts) - 1
+
     def cum(flags):
-        return pd.Series(flags.astype(np.int64)).groupby(pool_code).cumsum().to_numpy()
+        v = flags.astype(np.int64)[by_pool]
+        total = np.cumsum(v)
+        out = np.empty(n_items, dtype=np.int64)
+        out[by_pool] = total - (total - v)[starts][group_of]
+        return out
 
     big = np.iinfo(np.int64).max
     lock_at = big if policy.lock_after is None else policy.lock_after
@@ -561,17 +573,22 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
                      + _plural(n[m], "strike") + " it already has: " + _obj(tail))
     reason[prior] = ALREADY_SUSPENDED
 
-    return pd.DataFrame({
-        "item_id": it.item_id, "leader": it.leader, "handle": it.handle, "kind": it.kind,
-        "date": it.date,
+    tw_actions = it["twitter_action"]
+    try:
+        tw_level = np.array([levels[v] for v in tw_actions.tolist()], dtype=np.int64)
+    except (KeyError, TypeError):  # let pandas report it exactly as before
+        tw_level = tw_actions.map(levels).astype(np.int64)
+    return pd.DataFrame({  # arrays, not Series: no index alignment needed
+        "item_id": it["item_id"].array, "leader": it["leader"].array,
+        "handle": it["handle"].array, "kind": it["kind"].array, "date": it["date"].array,
         "rules": masks.tuples(eff),
         "action": action.astype(object),
         "level": level.astype(np.int64),
         "strikes": n.astype(np.int64),
         "account_status": status.astype(object),
         "reason": reason,
-        "twitter_action": it.twitter_action,
-        "twitter_level": it.twitter_action.map(levels).astype(np.int64),
+        "twitter_action": tw_actions.array,
+        "twitter_level": tw_level,
         "pool": acc["pool"][a],
     })
 
@@ -586,6 +603,114 @@ def _check_predictions(predictions, needed):
     if missing:
         raise KitDataError(f"missing column(s) {', '.join(missing)}; pass the table "
                            "apply_policy returns")
+
+
+#: Up to this many rows, the summaries below run in plain Python (pandas overhead
+#: dominates small tables, e.g. the shipped case file in the PolicyLab); larger or
+#: unusual inputs take the vectorised pandas path. Both give identical tables.
+_SMALL = 2000
+_NAT = np.iinfo(np.int64).min
+
+
+def _all_str(values) -> bool:
+    return all(type(v) is str for v in values)
+
+
+def _account_outcomes_small(predictions, casebook, levels):
+    """:func:`account_outcomes` in plain Python for small, clean tables (else None)."""
+    p = predictions
+    n = len(p)
+    if not 0 < n <= _SMALL:
+        return None
+    items, accounts = casebook.items, casebook.accounts
+    dtype = p["date"].dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind == "M"
+            and items.twitter_action_date.dtype == dtype):
+        return None
+    dates = p["date"].to_numpy().view(np.int64).tolist()
+    if _NAT in dates:
+        return None
+    handles, leaders = p["handle"].tolist(), p["leader"].tolist()
+    pools = p["pool"].tolist() if "pool" in p.columns else ["account:" + h for h in handles
+                                                             if type(h) is str]
+    if not (_all_str(handles) and _all_str(leaders) and len(pools) == n and _all_str(pools)):
+        return None
+    acc_handles = accounts.handle.tolist()
+    attribution = dict(zip(acc_handles, accounts.attribution.tolist()))
+    tw_dates = items.twitter_action_date.to_numpy().view(np.int64).tolist()
+    tw_of = dict(zip(items.item_id.tolist(), zip(items.twitter_action.tolist(), tw_dates)))
+    item_ids, actions = p["item_id"].tolist(), p["action"].tolist()
+    kinds, status = p["kind"].tolist(), p["account_status"].tolist()
+    if (len(attribution) != len(acc_handles) or len(tw_of) != len(items)
+            or not all(h in attribution for h in handles)
+            or not all(i in tw_of for i in item_ids)
+            or not all(a in levels for a in actions)
+            or not all(tw_of[i][0] in levels for i in item_ids)):
+        return None
+
+    per = {}  # handle -> facts
+    pool_locks, pool_susp = {}, {}
+    for i in range(n):
+        h, d = handles[i], dates[i]
+        tw_action, tw_date = tw_of[item_ids[i]]
+        if tw_date == _NAT:
+            tw_date = d
+        f = per.get(h)
+        if f is None:
+            f = per[h] = {"leader": leaders[i], "pool": pools[i], "start": d, "notice": _NAT,
+                          "removal": _NAT, "tw_lock": _NAT, "tw_susp": _NAT,
+                          "own": levels[actions[i]], "tw": levels[tw_action]}
+        else:
+            f["start"] = min(f["start"], d)
+            f["own"] = max(f["own"], levels[actions[i]])
+            f["tw"] = max(f["tw"], levels[tw_action])
+        action = actions[i]
+        if action == "notice" and (f["notice"] == _NAT or d < f["notice"]):
+            f["notice"] = d
+        if (kinds[i] == "post" and action in ("remove", "lock")
+                and (f["removal"] == _NAT or d < f["removal"])):
+            f["removal"] = d
+        if action == "lock":
+            pool_locks.setdefault(pools[i], []).append(d)
+        if status[i] == "suspended":
+            s = pool_susp.get(pools[i])
+            pool_susp[pools[i]] = d if s is None else min(s, d)
+        if tw_action == "lock" and (f["tw_lock"] == _NAT or tw_date < f["tw_lock"]):
+            f["tw_lock"] = tw_date
+        if tw_action == "suspend" and (f["tw_susp"] == _NAT or tw_date < f["tw_susp"]):
+            f["tw_susp"] = tw_date
+
+    by_level = {v: k for k, v in levels.items()}
+    order = sorted(per, key=lambda h: (per[h]["leader"], h))
+    cols = {k: [] for k in ("first_notice", "first_removal", "locked_on", "suspended_on",
+                            "twitter_locked_on", "twitter_suspended_on", "outcome",
+                            "twitter_outcome")}
+    for h in order:
+        f = per[h]
+        locks = [d for d in pool_locks.get(f["pool"], ()) if d >= f["start"]]
+        locked = min(locks) if locks else _NAT
+        s = pool_susp.get(f["pool"])
+        susp = _NAT if s is None else max(s, f["start"])
+        own = f["own"]
+        if locked != _NAT and own < levels["lock"]:
+            own = levels["lock"]
+        if susp != _NAT:
+            own = levels["suspend"]
+        for k, v in (("first_notice", f["notice"]), ("first_removal", f["removal"]),
+                     ("locked_on", locked), ("suspended_on", susp),
+                     ("twitter_locked_on", f["tw_lock"]), ("twitter_suspended_on", f["tw_susp"]),
+                     ("outcome", by_level[own]), ("twitter_outcome", by_level[f["tw"]])):
+            cols[k].append(v)
+    out = {"handle": pd.array(order, dtype=p["handle"].dtype),
+           "leader": pd.array([per[h]["leader"] for h in order], dtype=p["leader"].dtype),
+           "attribution": pd.array([attribution[h] for h in order],
+                                   dtype=accounts.attribution.dtype)}
+    for k in ("first_notice", "first_removal", "locked_on", "suspended_on",
+              "twitter_locked_on", "twitter_suspended_on"):
+        out[k] = np.array(cols[k], dtype=np.int64).view(dtype)
+    out["outcome"] = cols["outcome"]  # inferred, as Series.map infers them
+    out["twitter_outcome"] = cols["twitter_outcome"]
+    return pd.DataFrame(out)
 
 
 def account_outcomes(predictions: pd.DataFrame, casebook: Casebook) -> pd.DataFrame:
@@ -613,6 +738,9 @@ def account_outcomes(predictions: pd.DataFrame, casebook: Casebook) -> pd.DataFr
     _check_predictions(predictions, ("item_id", "handle", "leader", "kind", "date", "action",
                                      "account_status"))
     levels = casebook.action_levels
+    fast = _account_outcomes_small(predictions, casebook, levels)
+    if fast is not None:
+        return fast
     p = predictions.copy()
     if "pool" not in p.columns:
         p["pool"] = "account:" + p.handle
@@ -660,6 +788,31 @@ def account_outcomes(predictions: pd.DataFrame, casebook: Casebook) -> pd.DataFr
                 "twitter_outcome"]].reset_index(drop=True)
 
 
+def _outcome_timeline_small(p):
+    """:func:`outcome_timeline` in plain Python/numpy for small, clean tables (else None)."""
+    n = len(p)
+    dtype = p["date"].dtype
+    if not (0 < n <= _SMALL and isinstance(dtype, np.dtype) and dtype.kind == "M"
+            and p["level"].dtype == np.int64 and p["twitter_level"].dtype == np.int64
+            and p["action"].dtype == p["twitter_action"].dtype):
+        return None
+    handles, leaders = p["handle"].tolist(), p["leader"].tolist()
+    dates = p["date"].to_numpy().view(np.int64).tolist()
+    if not (_all_str(handles) and _all_str(leaders)) or _NAT in dates:
+        return None
+    order = sorted(range(n), key=lambda i: (leaders[i], handles[i], dates[i]))
+    twice = np.repeat(np.array(order, dtype=np.intp), 2)
+    first = np.arange(0, 2 * n, 2)
+    action = p["action"].array.take(twice)  # then every second one from twitter_action
+    action[first + 1] = p["twitter_action"].array.take(twice[1::2])
+    level = p["level"].to_numpy()[twice]
+    level[first + 1] = p["twitter_level"].to_numpy()[twice[1::2]]
+    return pd.DataFrame({
+        "handle": p["handle"].array.take(twice), "leader": p["leader"].array.take(twice),
+        "date": p["date"].to_numpy()[twice],
+        "source": ["policy", "Twitter"] * n, "action": action, "level": level})
+
+
 def outcome_timeline(predictions: pd.DataFrame) -> pd.DataFrame:
     """Long-format rows for a chart of each account's actions over time.
 
@@ -677,6 +830,9 @@ def outcome_timeline(predictions: pd.DataFrame) -> pd.DataFrame:
     _check_predictions(predictions, ("handle", "leader", "date", "action", "level",
                                      "twitter_action", "twitter_level"))
     p = predictions.reset_index(drop=True)
+    fast = _outcome_timeline_small(p)
+    if fast is not None:
+        return fast
     cols = ["handle", "leader", "date"]
     policy = p[cols].assign(source="policy", action=p.action, level=p.level, _o=0, _i=p.index)
     twitter = p[cols].assign(source="Twitter", action=p.twitter_action, level=p.twitter_level,

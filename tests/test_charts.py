@@ -723,3 +723,12 @@ def test_offline_bundle_is_cached_between_kernels(tmp_path, monkeypatch):
     monkeypatch.setattr(alt.JupyterChart, "_esm", "")
     charts._load_cached_bundle()
     assert not alt.JupyterChart._is_offline
+
+
+def test_policy_outcome_table_fast_path_matches_pandas_path(casebook, monkeypatch):
+    import kit
+    from kit import charts
+    timeline = kit.policy.outcome_timeline(kit.apply_policy(kit.PRESETS["twitter_2019"], casebook))
+    fast = charts.policy_outcome_table(timeline)
+    monkeypatch.setattr(charts, "_policy_outcome_table_small", lambda *a: None)
+    pd.testing.assert_frame_equal(fast, charts.policy_outcome_table(timeline))

@@ -14,7 +14,7 @@ decisions (``labels="decisions"``), read from the log at every update.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import ipywidgets as W
 import pandas as pd
@@ -75,6 +75,12 @@ def _leaders_first(outcomes: pd.DataFrame) -> pd.DataFrame:
     order = sorted(range(len(outcomes)), key=lambda i: (
         rank.get(outcomes["leader"].iat[i], len(rank)), str(outcomes["handle"].iat[i]).lower()))
     return outcomes.iloc[order].reset_index(drop=True)
+
+
+def _rows(frame: pd.DataFrame, columns):
+    """Rows of some columns as named tuples (like ``itertuples``, without its overhead)."""
+    row = namedtuple("Row", columns)
+    return map(row._make, zip(*(frame[c].tolist() for c in columns)))
 
 
 class PolicyLab(KitApp):
@@ -352,7 +358,8 @@ class PolicyLab(KitApp):
         if out is None:
             return []
         lines = []
-        for r in out.itertuples(index=False):
+        cols = ("handle", "suspended_on", "twitter_suspended_on", "outcome", "twitter_outcome")
+        for r in _rows(out, cols):
             mine, theirs = _day(r.suspended_on), _day(r.twitter_suspended_on)
             if not (mine or theirs):
                 continue
@@ -395,7 +402,8 @@ class PolicyLab(KitApp):
             f"<tr><td>{esc(r.item_id)}</td><td>{esc(_day(r.date))}</td><td>@{esc(r.handle)}</td>"
             f"<td>{esc(names.get(r.action, r.action))}</td><td>{esc(r.reason)}</td>"
             f"<td>{esc(names.get(r.twitter_action, r.twitter_action))}</td></tr>"
-            for r in pred.itertuples(index=False))
+            for r in _rows(pred, ("item_id", "date", "handle", "action", "reason",
+                                  "twitter_action")))
         return f'<div style="overflow-x:auto"><table class="kit-table">{head}{body}</table></div>'
 
     def summary(self) -> str:
