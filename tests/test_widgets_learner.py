@@ -572,6 +572,23 @@ def test_quiz_records_answers_in_the_log(qcb, tmp_path):
     assert log.table().empty                                      # answers are not decisions
 
 
+
+def test_quiz_answers_reload_after_a_restart(qcb, tmp_path):
+    log = kit.DecisionLog(tmp_path / "q.decisions.jsonl", casebook=qcb)
+    quiz = Quiz(qcb, log=log)
+    quiz.choices.value = "B"
+    quiz.check_button.click()
+    again = Quiz(qcb, log=kit.DecisionLog(log.path, casebook=qcb))   # a new kernel
+    assert again.score == (1, 1) and again.index == 1                 # opens at q2
+    again.prev_button.click()
+    assert "Correct" in again.feedback.value and again.choices.disabled
+    again.next_button.click()
+    again.choices.value = "yes"
+    again.check_button.click()
+    done = Quiz(qcb, log=kit.DecisionLog(log.path, casebook=qcb))
+    assert done.score == (1, 2) and done.index == 1
+
+
 def test_quiz_error_in_callback_shows_in_the_app(qcb):
     class Broken:
         def record_answer(self, *args):

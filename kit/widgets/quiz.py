@@ -131,12 +131,32 @@ class Quiz(KitApp):
         self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
         self.restart_button.on_click(self.safely(lambda _b: self.restart()))
 
+        self._reload_answers()
         wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto")
         self.set_body(self.progress, self.question, self.choices,
                       W.HBox([self.check_button, self.prev_button, self.next_button,
                               self.restart_button], layout=wrap),
                       self.feedback)
         self._show()
+
+    def _reload_answers(self) -> None:
+        """Answers saved earlier (e.g. before a kernel restart) count again; start at the
+        first question not yet answered."""
+        if self.decision_log is None:
+            return
+        try:
+            saved = self.decision_log.answers()
+        except Exception as exc:  # noqa: BLE001 - the quiz still works; say why nothing reloaded
+            self.show_error(exc)
+            return
+        saved = saved[saved.section == "quiz"]
+        latest = dict(zip(saved.question_id, saved.answer))
+        for q in self.questions:
+            answer = latest.get(q["question_id"])
+            if isinstance(answer, str) and answer in q["choices"]:
+                self.results[q["question_id"]] = (answer, answer == q["answer"])
+        open_ = [i for i, q in enumerate(self.questions) if q["question_id"] not in self.results]
+        self.index = open_[0] if open_ else max(len(self.questions) - 1, 0)
 
     @property
     def score(self) -> tuple:
