@@ -375,7 +375,11 @@ class Casebook:
     _frames: dict = field(repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        """One table by name (see SCHEMA), as a copy."""
+        """One table by name (see SCHEMA), as a copy.
+
+        >>> load_casebook().table("actions").action_id.tolist()
+        ['none', 'label', 'notice', 'remove', 'lock', 'suspend']
+        """
         if name not in self._frames:
             raise KeyError(f"no table {name!r}; tables are {', '.join(LOAD_ORDER)}")
         return self._frames[name].drop(columns="_row").copy(deep=False)

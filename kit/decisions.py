@@ -1205,13 +1205,23 @@ def read_decision_records(path, casebook=None) -> list:
 
     For reading many files at once (a class): build one table at the end with
     :func:`decision_frame` instead of one DataFrame per file.
+
+    >>> rows = read_decision_records(SAMPLE_DIR / "sample-learner.json")
+    >>> rows[0]["learner"], sorted(rows[0])[:3]
+    ('Sample learner', ['action', 'decided_at', 'item_id'])
+    >>> list(decision_frame(rows).columns) == list(DECISION_COLUMNS)
+    True
     """
     learner, decisions, _ = _read_untrusted(path, casebook, want_answers=False)
     return [{**d, "learner": learner} for d in decisions]
 
 
 def decision_frame(records) -> pd.DataFrame:
-    """A decisions table (the columns of :meth:`DecisionLog.table`) from record dicts."""
+    """A decisions table (the columns of :meth:`DecisionLog.table`) from record dicts.
+
+    >>> decision_frame([]).columns.tolist()
+    ['learner', 'item_id', 'rules', 'action', 'rationale', 'decided_at', 'revision']
+    """
     return _decision_frame(records)
 
 
@@ -1498,12 +1508,26 @@ def sample_decisions(casebook=None) -> pd.DataFrame:
 
     Notebooks show these when a learner has not decided anything yet, so every
     lesson works on its own. The learner column says "Sample learner".
+
+    >>> sample = sample_decisions()
+    >>> sample.learner.unique().tolist(), len(sample) == len(load_casebook().items)
+    (['Sample learner'], True)
     """
     return DecisionLog.read(SAMPLE_DIR / "sample-learner.json", casebook=casebook)
 
 
 def decisions_or_sample(log, casebook=None):
-    """``(table, is_sample)``: the log's decisions, or the sample's when the log has none."""
+    """``(table, is_sample)``: the log's decisions, or the sample's when the log has none.
+
+    >>> import tempfile
+    >>> log = DecisionLog.for_learner("Ana", folder=tempfile.mkdtemp())
+    >>> table, is_sample = decisions_or_sample(log)
+    >>> is_sample, table.learner.iloc[0]
+    (True, 'Sample learner')
+    >>> _ = log.record("T14", [], "none")
+    >>> decisions_or_sample(log)[1]
+    False
+    """
     table = log.table()
     if len(table):
         return table, False
