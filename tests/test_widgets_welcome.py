@@ -10,18 +10,7 @@ import kit
 from kit import decisions
 from kit.widgets import APPS, Welcome
 
-IMG = "<img src=x onerror=alert(1)>"
-IMG_ESC = "&lt;img src=x onerror=alert(1)&gt;"
-
-
-def walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def all_html(app) -> str:
-    return "\n".join(w.value for w in walk(app) if isinstance(w, W.HTML))
+from test_widgets_learner import IMG, IMG_ESC, all_html, walk  # shared helpers
 
 
 @pytest.fixture
