@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import ipywidgets as W
 import pytest
 
 import kit
