@@ -449,3 +449,39 @@ def load_casebook(data_dir=None) -> Casebook:
         known[tname] = frozenset(frames[tname][table.key])
     _cross_checks(frames)
     return Casebook(data_dir, frames)
+
+
+_DEFAULT = None
+
+
+def default_casebook() -> Casebook:
+    """The shipped case file, loaded once per process and shared (it is read-only).
+
+    What the apps and decision logs use when no casebook is given, so a notebook
+    reads data/ once however many apps it shows.
+
+    >>> default_casebook() is default_casebook()
+    True
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_casebook()
+    return _DEFAULT
+
+
+def event_lines(events, platform: bool = False) -> str:
+    """Events as plain text, one per line: ``date · [platform ·] actor: description (sources)``,
+    followed by the actor's stated reason, verbatim, where there is one.
+
+    >>> cb = load_casebook()
+    >>> print(event_lines(cb.events[cb.events.platform == "youtube"].head(1)))
+    2021-01-06 · YouTube: YouTube removes Trump's video to the crowd at the Capitol. (S57)
+    """
+    lines = []
+    for e in events.itertuples(index=False):
+        where = f"{e.platform} · " if platform else ""
+        lines.append(f"{e.date:%Y-%m-%d} · {where}{e.actor}: {e.description} "
+                     f"({', '.join(e.source_ids)})")
+        if e.stated_reason:
+            lines.append(f'    Stated reason: "{e.stated_reason}"')
+    return "\n".join(lines)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__ as KIT_VERSION
-from .casebook import ID_RE, load_casebook
+from .casebook import ID_RE, default_casebook, load_casebook
 from .errors import KitDataError
 
 try:  # POSIX: lock each append; elsewhere (Windows) appends are unlocked
@@ -659,16 +659,6 @@ def _latest_answers(records):
     return list(latest.values())
 
 
-_DEFAULT_CASEBOOK = None
-
-
-def _default_casebook():
-    global _DEFAULT_CASEBOOK
-    if _DEFAULT_CASEBOOK is None:
-        _DEFAULT_CASEBOOK = load_casebook()
-    return _DEFAULT_CASEBOOK
-
-
 def _clean_learner(name) -> str:
     if not isinstance(name, str):
         raise KitDataError(f"a learner name should be text, not {_show(name)}")
@@ -776,7 +766,7 @@ class DecisionLog:
     def casebook(self):
         """The casebook ids are checked against (loaded on first use)."""
         if self._casebook is None:
-            self._casebook = _default_casebook()
+            self._casebook = default_casebook()
         return self._casebook
 
     def _vocabulary(self) -> _Vocab:
@@ -1251,7 +1241,7 @@ def _read_untrusted(path, casebook, want_answers):
         fail(f"the file is not UTF-8 text (first bad byte at position {e.start})")
     start = text.lstrip()[:1]
     first_line = text.lstrip().split("\n", 1)[0]
-    cb = casebook if casebook is not None else _default_casebook()
+    cb = casebook if casebook is not None else default_casebook()
     vocab = _vocab_for(cb)
     if start in ("{", "[") and f'"{LOG_FORMAT}"' in first_line:
         return _read_log(raw.lstrip(), name, vocab, fail)

@@ -103,6 +103,18 @@ def html_table(frame, columns=None, max_rows=60) -> str:
     return f'<table class="kit-table"><tr>{head}</tr>{"".join(body)}</table>{more}'
 
 
+def html_slot(css_class: str, width: str = "100%") -> W.HTML:
+    """An empty HTML widget an app fills later, with its stable ``kit-…`` CSS class.
+
+    >>> slot = html_slot("kit-demo-result")
+    >>> slot.value, slot._dom_classes, slot.layout.width
+    ('', ('kit-demo-result',), '100%')
+    """
+    slot = W.HTML(layout=W.Layout(width=width))
+    slot.add_class(css_class)
+    return slot
+
+
 def friendly_error(exc: BaseException) -> str:
     """The message a learner sees for an exception: KitDataError as is, others summarised."""
     if isinstance(exc, KitDataError):

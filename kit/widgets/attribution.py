@@ -21,6 +21,7 @@ from collections import Counter
 import ipywidgets as W
 import pandas as pd
 
+from ..casebook import default_casebook
 from ._common import ChartSlot, KitApp, esc, labelled, source_links
 from .survey import latest_answers
 
@@ -107,8 +108,7 @@ class AttributionBoard(KitApp):
     def __init__(self, log, casebook=None, handle: str = "khamenei_site"):
         super().__init__("attr", title=f"Whose account was @{handle}? Weigh the evidence")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.decision_log = log
         self.handle = handle

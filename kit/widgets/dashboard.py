@@ -15,7 +15,8 @@ from pathlib import Path
 import ipywidgets as W
 
 from ..classroom import agreement_words
-from ._common import ChartSlot, KitApp, esc, labelled
+from ..casebook import default_casebook
+from ._common import ChartSlot, KitApp, esc, html_slot, labelled
 
 def kappa_reading(kappa: float) -> str:
     """Plain words for a kappa value, after Landis & Koch (1977); the class summary's words.
@@ -53,8 +54,7 @@ class ClassDashboard(KitApp):
     def __init__(self, folder=None, casebook=None):
         super().__init__("dash", title="Class dashboard")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.results = None
         if folder is None:
@@ -74,16 +74,12 @@ class ClassDashboard(KitApp):
         bar = W.Box([self.folder, self.load], layout=W.Layout(flex_flow="row wrap", width="100%",
                                                               align_items="center"))
 
-        self.overview = W.HTML(layout=W.Layout(width="100%"))
-        self.overview.add_class("kit-dash-overview")
-        self.problems = W.HTML(layout=W.Layout(width="100%"))
-        self.problems.add_class("kit-dash-problems")
-        self.kappa = W.HTML(layout=W.Layout(width="100%"))
-        self.kappa.add_class("kit-dash-kappa")
+        self.overview = html_slot("kit-dash-overview")
+        self.problems = html_slot("kit-dash-problems")
+        self.kappa = html_slot("kit-dash-kappa")
         self.distribution_chart = ChartSlot("kit-dash-distribution")
         self.vs_twitter_chart = ChartSlot("kit-dash-vs-twitter")
-        self.table = W.HTML(layout=W.Layout(width="100%"))
-        self.table.add_class("kit-dash-table")
+        self.table = html_slot("kit-dash-table")
         self.set_body(bar, self.overview, self.problems, self.kappa,
                       W.HTML("<h4>What the class chose, item by item</h4>"),
                       self.distribution_chart,

@@ -22,7 +22,8 @@ import pandas as pd
 from ..compare import as_rule_tuple
 from ..errors import KitDataError
 from ..compare import _blank  # one definition of 'no value'
-from ._common import KitApp, esc, fmt_date, labelled, source_links
+from ..casebook import default_casebook
+from ._common import KitApp, esc, fmt_date, html_slot, labelled, source_links
 
 #: How item kinds read in the desk.
 KIND_LABELS = {"post": "a post", "account": "the whole account"}
@@ -123,8 +124,7 @@ class DecisionDesk(KitApp):
         if casebook is None:  # the log's own case file, so ids always agree
             casebook = getattr(log, "casebook", None)
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.decision_log = log
         self.casebook = casebook
         table = casebook.items
@@ -174,17 +174,13 @@ class DecisionDesk(KitApp):
             b.layout = W.Layout(width="auto")
 
         # -- the item ----------------------------------------------------------------------
-        self.header = W.HTML(layout=W.Layout(width="auto"))
-        self.header.add_class("kit-desk-item")
-        self.note = W.HTML(layout=W.Layout(width="auto"))
-        self.note.add_class("kit-desk-note")
-        self.text = W.HTML(layout=W.Layout(width="auto"))
-        self.text.add_class("kit-desk-text")
+        self.header = html_slot("kit-desk-item", width="auto")
+        self.note = html_slot("kit-desk-note", width="auto")
+        self.text = html_slot("kit-desk-text", width="auto")
         self.text_toggle = W.Accordion(layout=W.Layout(width="auto"))
         self.text_toggle.add_class("kit-desk-text-toggle")
         self.text_area = W.VBox(layout=W.Layout(width="auto"))
-        self.context = W.HTML(layout=W.Layout(width="auto"))
-        self.context.add_class("kit-desk-context")
+        self.context = html_slot("kit-desk-context", width="auto")
 
         # -- the learner's decision --------------------------------------------------------
         self.rule_boxes = {}
@@ -212,8 +208,7 @@ class DecisionDesk(KitApp):
                                     "Save your rules, action and rationale for this item; "
                                     "Twitter's decision is shown after saving")
         self.save_button.add_class("kit-desk-save")
-        self.reveal = W.HTML(layout=W.Layout(width="auto"))
-        self.reveal.add_class("kit-desk-reveal")
+        self.reveal = html_slot("kit-desk-reveal", width="auto")
 
         self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
         self.next_button.on_click(self.safely(lambda _b: self.go(self.index + 1)))

@@ -15,6 +15,7 @@ import ipywidgets as W
 import pandas as pd
 
 from ..casebook import LEADERS
+from ..casebook import default_casebook
 from ._common import KitApp, esc, fmt_date, labelled, source_links
 from .desk import _blank, _header_html, _text, context_html, note_html, text_html
 
@@ -48,8 +49,7 @@ class CaseExplorer(KitApp):
     def __init__(self, casebook=None, show_outcomes: bool = True):
         super().__init__("explorer", title="Case explorer")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.show_outcomes = bool(show_outcomes)
         self._tables = {"items": casebook.items, "accounts": casebook.accounts,

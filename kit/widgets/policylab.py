@@ -22,7 +22,8 @@ import pandas as pd
 from ..casebook import LEADERS
 from ..policy import (PRESETS, Policy, _day, account_outcomes, apply_policy,  # noqa: F401
                       outcome_rows, outcome_timeline)
-from ._common import ChartSlot, KitApp, esc, labelled
+from ..casebook import default_casebook
+from ._common import ChartSlot, KitApp, esc, html_slot, labelled
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
@@ -108,8 +109,7 @@ class PolicyLab(KitApp):
     def __init__(self, casebook=None, log=None, preset: str = "twitter_2019"):
         super().__init__("lab", title="Policy lab: write your own world-leader policy")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.decision_log = log
         self.predictions = None
@@ -189,15 +189,11 @@ class PolicyLab(KitApp):
         ] + ([self.refresh] if log is not None else []), layout=W.Layout(width="100%"))
         controls.add_class("kit-lab-controls")
 
-        self.describe = W.HTML(layout=W.Layout(width="100%"))
-        self.describe.add_class("kit-lab-describe")
-        self.summary_html = W.HTML(layout=W.Layout(width="100%"))
-        self.summary_html.add_class("kit-lab-summary")
-        self.table = W.HTML(layout=W.Layout(width="100%"))
-        self.table.add_class("kit-lab-table")
+        self.describe = html_slot("kit-lab-describe")
+        self.summary_html = html_slot("kit-lab-summary")
+        self.table = html_slot("kit-lab-table")
         self.chart_slot = ChartSlot("kit-lab-chart")
-        self.items_html = W.HTML(layout=W.Layout(width="100%"))
-        self.items_html.add_class("kit-lab-items")
+        self.items_html = html_slot("kit-lab-items")
         details = W.Accordion(children=[self.items_html], titles=("Item by item: what the "
                                                                    "policy did and why",),
                               selected_index=None, layout=W.Layout(width="100%"))
@@ -218,8 +214,7 @@ class PolicyLab(KitApp):
             self.preset.value = preset
 
     def _note(self):
-        self.preset_note = W.HTML(layout=W.Layout(width="100%"))
-        self.preset_note.add_class("kit-lab-preset-note")
+        self.preset_note = html_slot("kit-lab-preset-note")
         return self.preset_note
 
     # -- controls <-> Policy ----------------------------------------------------------------

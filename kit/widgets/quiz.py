@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..errors import KitDataError
+from ..casebook import default_casebook
 from ._common import KitApp, esc, labelled, source_links
 
 CHOICE_SEP = "|"
@@ -93,8 +94,7 @@ class Quiz(KitApp):
     def __init__(self, casebook=None, topic=None, log=None):
         super().__init__("quiz", title="Quiz: Twitter's rules")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.topic = topic
         self.decision_log = log

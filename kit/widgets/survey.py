@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ._common import KitApp, esc, labelled, source_links
+from ..casebook import default_casebook
+from ._common import KitApp, esc, html_slot, labelled, source_links
 
 SECTION = "survey"
 NOT_ANSWERED = "not answered"
@@ -117,8 +118,7 @@ class Survey(KitApp):
     def __init__(self, log, casebook=None):
         super().__init__("survey", title="Survey: should world leaders follow the same rules?")
         if casebook is None:
-            from ..casebook import load_casebook
-            casebook = load_casebook()
+            casebook = default_casebook()
         self.casebook = casebook
         self.decision_log = log
         self.choice, self.why, self.questions = {}, {}, {}
@@ -153,8 +153,7 @@ class Survey(KitApp):
                              "again)")
         self.save.add_class("kit-survey-save")
         self.save.on_click(self.safely(self._on_save))
-        self.recap = W.HTML(layout=W.Layout(width="100%"))
-        self.recap.add_class("kit-survey-saved")
+        self.recap = html_slot("kit-survey-saved")
 
         self.set_body(intro_html, W.VBox(twitter_box, layout=W.Layout(width="100%")),
                       kit_section, self.save, self.recap)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import decisions
-from ._common import KitApp, esc, labelled
+from ._common import KitApp, esc, html_slot, labelled
 
 
 class Welcome(KitApp):
@@ -48,8 +48,7 @@ class Welcome(KitApp):
                                     "Save my name", "Remember this name for every notebook and "
                                     "show where your decisions are saved")
         self.save_button.add_class("kit-welcome-save")
-        self.status = W.HTML(layout=W.Layout(width="auto"))
-        self.status.add_class("kit-welcome-status")
+        self.status = html_slot("kit-welcome-status", width="auto")
         self.save_button.on_click(self.safely(lambda _b: self.save()))
         row = W.HBox([self.name, self.save_button],
                      layout=W.Layout(display="flex", flex_flow="row wrap", width="auto",
