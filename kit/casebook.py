@@ -25,7 +25,10 @@ from .errors import KitDataError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
+#: The kit's leader order everywhere (tables, charts, menus): Trump, then Khamenei.
 LEADERS = ("trump", "khamenei")
+#: How a leader id reads in learner-facing text.
+LEADER_NAMES = MappingProxyType({"trump": "Trump", "khamenei": "Khamenei"})
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LIST_SEP = ";"
@@ -401,11 +404,63 @@ class Casebook:
         r = self.rules
         return r[r.kind == "conduct"].reset_index(drop=True)
 
-    @property
-    def action_levels(self) -> dict:
-        """action_id -> severity level on the enforcement ladder."""
+    # -- shared facts: the one place each is defined -------------------------------------
+
+    @functools.cached_property
+    def action_levels(self) -> MappingProxyType:
+        """action_id -> severity level on the enforcement ladder.
+
+        >>> load_casebook().action_levels["lock"]
+        4
+        """
         a = self._frames["actions"]
-        return dict(zip(a.action_id, a.level.astype(int)))
+        return MappingProxyType(dict(zip(a.action_id, a.level.astype(int))))
+
+    @functools.cached_property
+    def action_names(self) -> MappingProxyType:
+        """action_id -> the action's name as learners read it.
+
+        >>> load_casebook().action_names["suspend"]
+        'Permanent suspension'
+        """
+        a = self._frames["actions"]
+        return MappingProxyType(dict(zip(a.action_id, a.name)))
+
+    @functools.cached_property
+    def ladder(self) -> tuple:
+        """The action ids from the mildest to the most severe (the enforcement ladder).
+
+        >>> load_casebook().ladder
+        ('none', 'label', 'notice', 'remove', 'lock', 'suspend')
+        """
+        a = self._frames["actions"].sort_values("level", kind="stable")
+        return tuple(a.action_id)
+
+    @functools.cached_property
+    def rule_names(self) -> MappingProxyType:
+        """rule_id -> the rule's name, for every rule and framework in rules.csv.
+
+        >>> load_casebook().rule_names["glorification_of_violence"]
+        'Glorification of violence'
+        """
+        r = self._frames["rules"]
+        return MappingProxyType(dict(zip(r.rule_id, r.name)))
+
+    @functools.cached_property
+    def item_order(self) -> tuple:
+        """The item ids in the order learners meet them: the order of data/items.csv
+        (Trump's items, then Khamenei's, grouped by theme within each).
+
+        >>> order = load_casebook().item_order
+        >>> order[0], order[-1]
+        ('T01', 'K20')
+        """
+        return tuple(self._frames["items"].item_id)
+
+    #: The leader ids in the kit's order (Trump, then Khamenei).
+    leader_order = LEADERS
+    #: leader id -> name for learner-facing text.
+    leader_names = LEADER_NAMES
 
     @functools.cached_property
     def _source_index(self) -> dict:

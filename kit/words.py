@@ -1,0 +1,54 @@
+"""Small helpers for the words the kit shows people: plurals, short lists, blanks, days.
+
+One home for each, so a count, an empty cell or a date reads the same in every app,
+chart and message.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def blank(value) -> bool:
+    """True for a value that says nothing: None, NaN/NA/NaT, or an empty or all-space string.
+
+    >>> [blank(v) for v in (None, float("nan"), pd.NA, pd.NaT, "", "  ", "x", 0)]
+    [True, True, True, True, True, True, False, False]
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """A count with its word: ``1 decision``, ``2 decisions``, ``1,000 learners``.
+
+    >>> plural(1, "decision"), plural(2, "decision"), plural(1000, "learner"), plural(2, "reply", "replies")
+    ('1 decision', '2 decisions', '1,000 learners', '2 replies')
+    """
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def some(values, limit: int = 5) -> str:
+    """The first few distinct values, quoted, and how many more: for error messages.
+
+    >>> some(["a", "b", "a"]), some(range(7), limit=3)
+    ("'a', 'b'", '0, 1, 2 and 4 more')
+    """
+    values = list(dict.fromkeys(values))
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def day(value) -> str:
+    """A date as the kit writes it (YYYY-MM-DD), or "" when there is none.
+
+    >>> day(pd.Timestamp("2021-01-08 17:21")), day(None), day(pd.NaT)
+    ('2021-01-08', '', '')
+    """
+    return "" if blank(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
