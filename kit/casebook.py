@@ -23,7 +23,16 @@ import pandas as pd
 
 from .errors import KitDataError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+def _find_data_dir() -> Path:
+    """The shipped case file: ``kit/data/`` in an installed kit (the build maps the
+    repository's top-level ``data/`` there), else ``data/`` beside ``kit/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "data"
+    return installed if (installed / "items.csv").is_file() else here.parent / "data"
+
+
+#: Where the shipped case file is, whatever the working directory.
+DATA_DIR = _find_data_dir()
 
 #: The kit's leader order everywhere (tables, charts, menus): Trump, then Khamenei.
 LEADERS = ("trump", "khamenei")

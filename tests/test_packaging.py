@@ -1,0 +1,80 @@
+"""The kit installs as a wheel that carries its case file (what `pip install git+…`, Colab and a
+hub image build do), and the repository pins the Python version Binder and CI use."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_package_folder_of_kit_is_in_the_build():
+    folders = sorted(".".join(p.parent.relative_to(ROOT).parts)
+                     for p in (ROOT / "kit").rglob("__init__.py"))
+    listed = PYPROJECT["tool"]["setuptools"]["packages"]
+    assert sorted(p for p in listed if p != "kit.data") == folders
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"kit.data": "data"}
+
+
+def test_runtime_pins_the_python_ci_tests():
+    runtime = (ROOT / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert runtime == f"python-{sys.version_info.major}.{sys.version_info.minor}", (
+        "runtime.txt (Binder's Python) must be the version the suite runs on")
+
+
+def _run(args, **kw):
+    done = subprocess.run(args, capture_output=True, text=True, **kw)
+    assert done.returncode == 0, f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A wheel of the kit installed in a fresh virtual environment outside the checkout.
+
+    The environment sees the already-installed libraries (--system-site-packages) so the test
+    installs only the kit itself; the checkout's editable kit must not be what it imports."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", ROOT])
+    wheel = next((tmp / "dist").glob("casebook_kit-*.whl"))
+    venv = tmp / "venv"
+    _run([sys.executable, "-m", "venv", "--system-site-packages", venv])
+    python = venv / "bin" / "python"
+    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel])
+    work = tmp / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+           "KIT_DECISIONS_DIR": str(tmp / "decisions"), "PYTHONPATH": ""}
+    return python, work, env
+
+
+def test_installed_kit_loads_its_case_file_from_any_folder(installed):
+    python, work, env = installed
+    out = _run([python, "-c", "import json, kit, kit.casebook as c; cb = kit.load_casebook(); "
+                "print(json.dumps([kit.__file__, str(c.DATA_DIR), len(cb.items)]))"],
+               cwd=work, env=env)
+    module, data_dir, n_items = json.loads(out)
+    assert Path(module).is_relative_to(python.parent.parent), "imported the checkout, not the wheel"
+    assert Path(data_dir) == Path(module).parent / "data"
+    assert n_items == len((ROOT / "data" / "items.csv").read_text(encoding="utf-8").splitlines()) - 1
+
+
+def test_installed_kit_runs_notebook_0(installed):
+    python, work, env = installed
+    nb = work / "00_start_here.ipynb"
+    nb.write_bytes((ROOT / "notebooks" / "00_start_here.ipynb").read_bytes())
+    _run([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+          "--ExecutePreprocessor.store_widget_state=False", nb.name], cwd=work, env=env)
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+    assert outputs and not [o for o in outputs if o["output_type"] == "error"]
+    text = "".join("".join(o.get("text", "")) for o in outputs)
+    assert "✓ the case file loads" in text and "✓ charts can be drawn offline" in text, text
+    assert "✓ the decisions folder exists and is writable" in text, text
