@@ -562,7 +562,7 @@ def test_outcome_timeline(case_factory):
 # ----------------------------------------------------------------------------- reference
 
 def reference(policy, cb):
-    """A plain loop over the items, written straight from the rules in kit/policy.py."""
+    """A plain loop over the items, written straight from the rules of kit.policy.apply_policy."""
     conduct = list(cb.conduct_rules.rule_id)
     rules = cb.conduct_rules.set_index("rule_id")
     start_of, end_of = rules.in_force_from.to_dict(), rules.in_force_to.to_dict()
@@ -702,15 +702,3 @@ def test_compare_policies_puts_outcomes_in_words(casebook):
     assert table["what Twitter did"].iloc[1] == "locked 2021-01-06 · suspended 2021-01-08"
     with pytest.raises(KitDataError, match="not a Policy"):
         compare_policies({"x": "strict"}, casebook)
-
-
-@pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_small_input_fast_paths_match_the_pandas_paths(casebook, preset, monkeypatch):
-    import kit.policy as kp
-    pred = apply_policy(PRESETS[preset], casebook)
-    fast = (account_outcomes(pred, casebook), kp.outcome_timeline(pred))
-    monkeypatch.setattr(kp, "_account_outcomes_small", lambda *a: None)
-    monkeypatch.setattr(kp, "_outcome_timeline_small", lambda *a: None)
-    slow = (account_outcomes(pred, casebook), kp.outcome_timeline(pred))
-    for a, b in zip(fast, slow):
-        pd.testing.assert_frame_equal(a, b)

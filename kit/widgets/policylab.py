@@ -14,21 +14,19 @@ decisions (``labels="decisions"``), read from the log at every update.
 """
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 
 import ipywidgets as W
 import pandas as pd
 
-from ..casebook import LEADERS
-from ..policy import (PRESETS, Policy, _day, account_outcomes, apply_policy,  # noqa: F401
-                      outcome_rows, outcome_timeline)
 from ..casebook import default_casebook
+from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
+                      outcome_sentences, outcome_timeline)
+from ..words import day
 from ._common import ChartSlot, KitApp, esc, html_slot, labelled
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
-#: How many policies' results a lab keeps (going back to one of them is instant).
-CACHE_SIZE = 64
 #: Control attribute -> Policy parameter, for the scalar parameters.
 _SCALARS = ("name", "leader_treatment", "notice_min_followers", "notice_requires_verified",
             "linked_accounts_count", "lock_after", "suspend_after", "labels")
@@ -70,14 +68,6 @@ TIPS = {
 }
 
 
-def _leaders_first(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Accounts in the kit's leader order (Trump, then Khamenei), then by handle."""
-    rank = {leader: n for n, leader in enumerate(LEADERS)}
-    order = sorted(range(len(outcomes)), key=lambda i: (
-        rank.get(outcomes["leader"].iat[i], len(rank)), str(outcomes["handle"].iat[i]).lower()))
-    return outcomes.iloc[order].reset_index(drop=True)
-
-
 def _rows(frame: pd.DataFrame, columns):
     """Rows of some columns as named tuples (like ``itertuples``, without its overhead)."""
     row = namedtuple("Row", columns)
@@ -116,8 +106,7 @@ class PolicyLab(KitApp):
         self.outcomes = None
         self.last_policy = None
         self._quiet = False
-        self._cache = OrderedDict()
-        self._names = dict(zip(casebook.actions.action_id, casebook.actions.name))
+        self._names = casebook.action_names
         rules = casebook.conduct_rules
 
         opts = [(f"{key}: {p.note}" if p.note else key, key) for key, p in PRESETS.items()]
@@ -292,50 +281,21 @@ class PolicyLab(KitApp):
     def update(self) -> None:
         """Apply the current policy and refresh the summary, table, chart and item list.
 
-        Results are kept for the last few policies (:data:`CACHE_SIZE`; applying a
-        policy is pure), so going back to an earlier setting is instant; settings that
-        lead to the same actions share their account table and chart.
+        Every change is computed afresh (well within the lab's 50 ms goal on the
+        shipped case file: see benchmarks/run.py), so nothing is cached.
         """
         policy = self.policy
         decisions = self._decisions() if policy.labels == "decisions" else None
-        key = (policy, None if decisions is None else
-               tuple(zip(decisions["item_id"], decisions["rules"].map(tuple))))
-        hit = self._cache.get(key)
-        if hit is None:
-            pred = apply_policy(policy, self.casebook, decisions=decisions)
-            # Many settings give the same actions: outcomes and chart depend only on these.
-            same = (tuple(pred["item_id"]), tuple(pred["action"]), tuple(pred["account_status"]),
-                    tuple(pred["pool"]))
-            shared = self._cache.get(same)
-            if shared is None:
-                outcomes = _leaders_first(account_outcomes(pred, self.casebook))
-                chart = self._chart(pred, policy)
-                shared = {
-                    "outcomes": outcomes, "chart": chart,
-                    "spec": None if chart is None else chart.to_dict(validate=False),
-                    "summary": self._summary_html(outcomes),
-                    "table": self._table_html(outcomes),
-                }
-                self._remember(same, shared)
-            hit = {**shared, "predictions": pred,
-                   "describe": f'<p class="kit-muted">{esc(policy.describe())}</p>',
-                   "items": self._items_html(pred)}
-            self._remember(key, hit)
-        else:
-            self._cache.move_to_end(key)
-        self.predictions, self.outcomes, self.last_policy = (hit["predictions"], hit["outcomes"],
-                                                             policy)
-        self.describe.value = hit["describe"]
-        self.summary_html.value = hit["summary"]
-        self.table.value = hit["table"]
-        self.items_html.value = hit["items"]
-        self.chart_slot.update(hit["chart"], hit["spec"])
+        pred = apply_policy(policy, self.casebook, decisions=decisions)
+        outcomes = account_outcomes(pred, self.casebook)
+        chart = self._chart(pred, policy)
+        self.predictions, self.outcomes, self.last_policy = pred, outcomes, policy
+        self.describe.value = f'<p class="kit-muted">{esc(policy.describe())}</p>'
+        self.summary_html.value = self._summary_html(outcomes)
+        self.table.value = self._table_html(outcomes)
+        self.items_html.value = self._items_html(pred)
+        self.chart_slot.update(chart)
         self.clear_message()
-
-    def _remember(self, key, value) -> None:
-        self._cache[key] = value
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
 
     @property
     def chart(self):
@@ -348,33 +308,10 @@ class PolicyLab(KitApp):
 
     # -- text -----------------------------------------------------------------------------
     def summary_lines(self, outcomes=None) -> list:
-        """One plain sentence per account that the policy or Twitter suspended, and a count."""
+        """One plain sentence per account that the policy or Twitter suspended, and a count
+        (:func:`kit.policy.outcome_sentences`)."""
         out = self.outcomes if outcomes is None else outcomes
-        if out is None:
-            return []
-        lines = []
-        cols = ("handle", "suspended_on", "twitter_suspended_on", "outcome", "twitter_outcome")
-        for r in _rows(out, cols):
-            mine, theirs = _day(r.suspended_on), _day(r.twitter_suspended_on)
-            if not (mine or theirs):
-                continue
-            if mine:
-                head = f"Under this policy @{r.handle} would be suspended on {mine}"
-            else:
-                worst = self._names.get(r.outcome, r.outcome).lower()
-                head = (f"Under this policy @{r.handle} would not be suspended (strongest action: "
-                        f"{worst})" if r.outcome != "none" else
-                        f"Under this policy @{r.handle} would face no action")
-            tail = (f"Twitter suspended it on {theirs}" if theirs else
-                    "Twitter took no action against it" if r.twitter_outcome == "none" else
-                    f"Twitter did not suspend it (strongest action: "
-                    f"{self._names.get(r.twitter_outcome, r.twitter_outcome).lower()})")
-            lines.append(f"{head}; {tail}.")
-        n = int(out.suspended_on.notna().sum())
-        k = int(out.twitter_suspended_on.notna().sum())
-        lines.append(f"In all, this policy suspends {n} of {len(out)} accounts; "
-                     f"Twitter suspended {k}.")
-        return lines
+        return [] if out is None else outcome_sentences(out, self._names)
 
     def _summary_html(self, outcomes) -> str:
         lines = self.summary_lines(outcomes)
@@ -394,7 +331,7 @@ class PolicyLab(KitApp):
                 "<th>Why</th><th>Twitter</th></tr>")
         names = self._names
         body = "".join(
-            f"<tr><td>{esc(r.item_id)}</td><td>{esc(_day(r.date))}</td><td>@{esc(r.handle)}</td>"
+            f"<tr><td>{esc(r.item_id)}</td><td>{esc(day(r.date))}</td><td>@{esc(r.handle)}</td>"
             f"<td>{esc(names.get(r.action, r.action))}</td><td>{esc(r.reason)}</td>"
             f"<td>{esc(names.get(r.twitter_action, r.twitter_action))}</td></tr>"
             for r in _rows(pred, ("item_id", "date", "handle", "action", "reason",
