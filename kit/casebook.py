@@ -105,6 +105,8 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("description", required=True),
         C("excerpt"),
         C("source_ids", "refs", True, ref="sources"),
+        C("excerpt_checked_in", "refs", ref="sources"),
+        C("excerpt_check_note"),
     )),
     Table("rules", "rule_id", (
         C("rule_id", "id", True),
@@ -118,6 +120,8 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("in_force_note"),
         C("public_interest_exception", "enum", True, ("eligible", "never", "not_applicable")),
         C("source_ids", "refs", True, ref="sources"),
+        C("excerpt_checked_in", "refs", ref="sources"),
+        C("excerpt_check_note"),
     )),
     Table("accounts", "handle", (
         C("handle", "id", True),
@@ -157,6 +161,10 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("action_note"),
         C("compare_group", "enum", values=COMPARE_GROUPS),
         C("source_ids", "refs", True, ref="sources"),
+        C("text_checked_in", "refs", ref="sources"),
+        C("text_check_note"),
+        C("reason_checked_in", "refs", ref="sources"),
+        C("reason_check_note"),
     )),
     Table("allegations", "allegation_id", (
         C("allegation_id", "id", True),
@@ -169,6 +177,8 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("date", "date"),
         C("quote"),
         C("source_ids", "refs", True, ref="sources"),
+        C("quote_checked_in", "refs", ref="sources"),
+        C("quote_check_note"),
     )),
     Table("events", "event_id", (
         C("event_id", "id", True),
@@ -187,6 +197,8 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("description", required=True),
         C("stated_reason"),
         C("source_ids", "refs", True, ref="sources"),
+        C("reason_checked_in", "refs", ref="sources"),
+        C("reason_check_note"),
     )),
     Table("figures", "figure_id", (
         C("figure_id", "id", True),
@@ -209,6 +221,8 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("claimed_by", required=True),
         C("date", "date"),
         C("source_ids", "refs", True, ref="sources"),
+        C("quote_checked_in", "refs", ref="sources"),
+        C("quote_check_note"),
     ), optional=True),
     Table("quiz", "question_id", (
         C("question_id", "id", True),
@@ -221,6 +235,19 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("source_ids", "refs", True, ref="sources"),
     ), optional=True),
 ]})
+
+#: Where verbatim text lives and how its check against a stored copy is recorded:
+#: table -> ((verbatim column, column naming the source(s) whose stored copy the text
+#: was compared with, column with the verdict in words), ...). See data/README.md.
+VERBATIM_CHECKS = MappingProxyType({
+    "items": (("text", "text_checked_in", "text_check_note"),
+              ("twitter_stated_reason", "reason_checked_in", "reason_check_note")),
+    "allegations": (("quote", "quote_checked_in", "quote_check_note"),),
+    "events": (("stated_reason", "reason_checked_in", "reason_check_note"),),
+    "rules": (("excerpt", "excerpt_checked_in", "excerpt_check_note"),),
+    "actions": (("excerpt", "excerpt_checked_in", "excerpt_check_note"),),
+    "evidence": (("claim", "quote_checked_in", "quote_check_note"),),
+})
 
 #: Order in which tables are loaded: a table's references point only to earlier ones.
 LOAD_ORDER = ("sources", "actions", "rules", "accounts", "items", "allegations", "events", "figures",

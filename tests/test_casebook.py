@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.casebook import DATA_DIR, SCHEMA
+from kit.casebook import DATA_DIR, SCHEMA, VERBATIM_CHECKS
 from conftest import ROOT, read_table, write_table
 
 FACTS = ROOT.parent / "shared" / "research" / "facts.md"
@@ -144,6 +144,65 @@ def test_rules_cover_the_policies_of_the_time(casebook):
         for _, r in casebook.rules.iterrows():
             for part in r.excerpt.split(" / "):
                 assert part.rstrip("…").strip() in flat, (r.rule_id, part)
+
+
+def _verbatim_rows(casebook):
+    """(table, row, verbatim column, checked-in column, note column) for every row whose
+    verbatim column holds text: verbatim item texts (descriptions only when a check was
+    recorded), evidence claims that quote words, and every stated reason, excerpt and quote."""
+    for tname, checks in VERBATIM_CHECKS.items():
+        for _, row in casebook.table(tname).iterrows():
+            for col, checked, note in checks:
+                if not row[col]:
+                    continue
+                if tname == "items" and col == "text" and row.content_type != "verbatim" \
+                        and not (row[checked] or row[note]):
+                    continue
+                if tname == "evidence" and '"' not in row[col]:
+                    continue
+                yield tname, row, col, checked, note
+
+
+def test_every_verbatim_row_names_the_copy_it_was_checked_in(casebook):
+    kinds = casebook.sources.set_index("source_id").kind
+    seen = 0
+    for tname, row, col, checked, note in _verbatim_rows(casebook):
+        seen += 1
+        key = row[SCHEMA[tname].key]
+        where = f"{tname} {key} {col}"
+        assert row[note], f"{where}: no check note"
+        if not row[checked]:
+            assert row[note].startswith("not found"), f"{where}: names no checked source"
+            continue
+        own = set(row.source_ids) | set(row.get("excerpt_source_ids", ()))
+        assert set(row[checked]) <= own, f"{where}: checked in {row[checked]}, not a row source"
+        if all(kinds[s] == "advocacy" for s in row[checked]):
+            assert "advocacy" in row[note], f"{where}: checked only in advocacy sources"
+    assert seen >= 100
+
+
+def test_quotes_known_only_from_an_advocate_say_so(casebook):
+    kinds = casebook.sources.set_index("source_id").kind
+    for tname, row, col, checked, note in _verbatim_rows(casebook):
+        if all(kinds[s] == "advocacy" for s in row.source_ids) and not row[checked]:
+            assert "advocacy" in row[note], (tname, row[SCHEMA[tname].key])
+    items = casebook.items.set_index("item_id")
+    for iid in ("K01", "K02", "K04", "K05"):  # quoted by ADL only
+        assert "ADL" in items.context[iid] and "advocacy" in items.text_check_note[iid], iid
+
+
+def test_reviewed_corrections_hold(casebook):
+    items = casebook.items.set_index("item_id")
+    assert "If he echoes thoughts of Little Rocket Man" in items.text["T01"]
+    assert items.content_type["T01"] == "verbatim"
+    assert "sacred landslide election victory" in items.text["T12"]
+    assert "once the account could Tweet again" not in items.context["T14"]
+    assert "S24" not in items.source_ids["K11"]
+    rules = casebook.rules.set_index("rule_id")
+    assert rules.public_interest_exception["abusive_behavior"] == "eligible"
+    assert pd.isna(rules.in_force_from["holocaust_denial"])
+    assert "inference" in rules.summary["ban_evasion"]
+    assert casebook.accounts.set_index("handle").verified["khamenei_ir"] == "no"
 
 
 def test_enforcement_ladder_levels(casebook):

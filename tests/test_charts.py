@@ -74,7 +74,7 @@ EVIDENCE = [
     {"evidence_id": "EV4", "handle": "khamenei_ir", "claim": "Official account",
      "points_to": "official", "claimed_by": "Everyone", "date": "", "source_ids": "S1"},
 ]
-EVIDENCE_COLUMNS = ["evidence_id", "handle", "claim", "points_to", "claimed_by", "date", "source_ids"]
+EVIDENCE_COLUMNS = list(kit.casebook.SCHEMA["evidence"].column_names)  # every column, blanks allowed
 
 
 @pytest.fixture

@@ -42,6 +42,21 @@ def build(case_factory, accounts, posts):
     return case_factory(accounts=accounts, items=items, allegations=allegations)
 
 
+def with_rule(cb, rule_id, **fields):
+    """The same synthetic case with one rule's columns changed in its rules.csv (reloaded)."""
+    path = cb.data_dir / "rules.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["rule_id"] == rule_id:
+            r.update(fields)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return kit.load_casebook(cb.data_dir)
+
+
 def col(pred, name):
     return pred[name].tolist()
 
@@ -106,14 +121,16 @@ def test_items_on_the_same_day_are_ordered_by_item_id(case_factory):
 # ----------------------------------------------------------------------------- leader treatment
 
 def leader_case(case_factory):
-    return build(case_factory, [acct("rdt"), acct("fan", attribution="unknown")], [
+    # abusive_behavior is made never-excused here (the shipped case file has it eligible)
+    # so the case has a leader post under a rule the public-interest exception does not cover
+    return with_rule(build(case_factory, [acct("rdt"), acct("fan", attribution="unknown")], [
         ("P1", "rdt", "2020-01-01", HATE),
         ("P2", "rdt", "2020-01-02", ("abusive_behavior",)),
         ("P3", "rdt", "2020-01-03", ("violent_organizations", "hateful_conduct")),
         ("P4", "rdt", "2020-01-04", ("glorification_of_violence",)),
         ("P5", "fan", "2020-01-05", HATE),
         ("P6", "rdt", "2020-01-06", ("platform_manipulation",)),
-    ])
+    ]), "abusive_behavior", public_interest_exception="never")
 
 
 def test_public_interest_notice_only_for_eligible_rules(case_factory):
@@ -256,6 +273,7 @@ def test_rules_out_of_force_or_not_enforced_are_ignored(case_factory):
         ("K3", "kir", "2020-10-15", HATE),
         ("K4", "kir", "2020-10-12", ("holocaust_denial", "hateful_conduct")),
     ])
+    cb = with_rule(cb, "holocaust_denial", in_force_from="2020-10-14")  # a rule with a start date
     pred = apply_policy(Policy(), cb).set_index("item_id")
     assert pred.loc["K1", "rules"] == () and pred.loc["K1", "action"] == "none"
     assert pred.loc["K1", "reason"] == ("Labelled holocaust_denial, which was not in force on this "

@@ -22,13 +22,13 @@ XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
 EVIDENCE = (
-    "evidence_id,handle,claim,points_to,claimed_by,date,source_ids\n"
+    "evidence_id,handle,claim,points_to,claimed_by,date,source_ids,quote_checked_in,quote_check_note\n"
     f"EV1,siteK,Retweeted many times by the Farsi account {XSS},linked,"
-    "Alliance for Securing Democracy (GMF),,SEED4\n"
-    "EV2,siteK,Twitter said the account was fake,impostor,Twitter (spokesperson),2021-01-22,S21\n"
-    "EV3,siteK,Called the office's account,official,ADL,2021-03-19,SEED3\n"
-    "EV4,siteK,Officials stayed silent,unclear,Alliance for Securing Democracy (GMF),,SEED4\n"
-    "EV5,leaderK,Acknowledged main account,official,AP,,S21\n"
+    "Alliance for Securing Democracy (GMF),,SEED4,,\n"
+    "EV2,siteK,Twitter said the account was fake,impostor,Twitter (spokesperson),2021-01-22,S21,,\n"
+    "EV3,siteK,Called the office's account,official,ADL,2021-03-19,SEED3,,\n"
+    "EV4,siteK,Officials stayed silent,unclear,Alliance for Securing Democracy (GMF),,SEED4,,\n"
+    "EV5,leaderK,Acknowledged main account,official,AP,,S21,,\n"
 )
 
 
