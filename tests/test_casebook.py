@@ -9,7 +9,7 @@ import pytest
 
 import kit
 from kit.casebook import DATA_DIR, SCHEMA, VERBATIM_CHECKS
-from conftest import ROOT, read_table, write_table
+from casefiles import ROOT, read_table, write_table
 
 FACTS = ROOT.parent / "shared" / "research" / "facts.md"
 

@@ -17,7 +17,7 @@ import pytest
 import kit
 from kit import charts as C
 from kit.errors import KitDataError
-from conftest import make_case, write_table
+from casefiles import make_case, write_table
 
 CDN = "cdn.jsdelivr.net"
 

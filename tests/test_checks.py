@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import kit
-from conftest import read_table, write_table
+from casefiles import read_table, write_table
 from kit import checks
 from kit.casebook import LOAD_ORDER
 from kit.checks import Check, SetupReport, check_setup, read_pins

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kit
-from conftest import make_case
+from casefiles import make_case
 from kit import KitDataError
 from kit import decisions as D
 from kit.decisions import DecisionLog, safe_learner_name

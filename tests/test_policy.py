@@ -15,7 +15,7 @@ from kit import KitDataError
 from kit.policy import (ACCOUNT_RULES, ALREADY_SUSPENDED, PRESETS, Policy, account_outcomes,
                         apply_policy, outcome_timeline)
 
-from conftest import make_case
+from casefiles import make_case
 
 LEADER_OF = {}
 

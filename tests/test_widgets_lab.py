@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import kit
-from conftest import make_case
+from casefiles import make_case
 from kit.widgets import AttributionBoard, ClassDashboard, PolicyLab, Survey
 from kit.widgets.attribution import verdict
 from kit.widgets.dashboard import kappa_reading

@@ -16,31 +16,10 @@ from kit import KitDataError
 from kit.widgets import CaseExplorer, DecisionDesk, Quiz
 from kit.widgets.quiz import parse_choices, quiz_questions
 
-IMG = "<img src=x onerror=alert(1)>"
-SCRIPT = "<script>alert(1)</script>"
-IMG_ESC = "&lt;img src=x onerror=alert(1)&gt;"
-SCRIPT_ESC = "&lt;script&gt;alert(1)&lt;/script&gt;"
+from widgetprobe import IMG, IMG_ESC, SCRIPT, SCRIPT_ESC, all_html, walk
 
 
 # --------------------------------------------------------------------------- helpers
-
-def walk(widget):
-    """The widget and every widget below it."""
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def all_html(app) -> str:
-    """Every piece of HTML the app shows right now (HTML widgets and accordion titles)."""
-    parts = []
-    for w in walk(app):
-        if isinstance(w, W.HTML):
-            parts.append(w.value)
-        if isinstance(w, W.Accordion):
-            parts.extend(t or "" for t in w.titles)
-    return "\n".join(parts)
-
 
 def assert_no_raw_markup(app):
     html = all_html(app)

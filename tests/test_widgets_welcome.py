@@ -9,7 +9,7 @@ import kit
 from kit import decisions
 from kit.widgets import APPS, Welcome
 
-from test_widgets_learner import IMG, IMG_ESC, all_html, walk  # shared helpers
+from widgetprobe import IMG, IMG_ESC, all_html, walk
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-"""Real-browser tests (a package, so this folder's conftest never shadows tests/conftest.py)."""
+"""Real-browser tests (a package, so the harness imports as ``browser.harness`` and this folder's conftest never shadows tests/conftest.py)."""

@@ -3,7 +3,7 @@
 Voila executes the notebook on the first GET with a new kernel; the page must show
 no error, draw every widget and chart, save a decision made in the desk, redraw the
 PolicyLab's chart on another preset, and make no request outside 127.0.0.1 except
-Voila's own Font Awesome stylesheets (see conftest.VOILA_CDN_STYLESHEETS).
+Voila's own Font Awesome stylesheets (see harness.pages.VOILA_CDN_STYLESHEETS).
 """
 from __future__ import annotations
 

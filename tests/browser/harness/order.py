@@ -1,0 +1,23 @@
+"""The order the browser test files run in (pages opened by one file are reused by the next)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Order of the browser test files in a run: every notebook first (each page opened
+#: once, the next one loading meanwhile), then the flows and security checks that
+#: reuse those pages, then Voila.
+FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_voila.py")
+
+
+def in_file_order(items: list, folder: Path) -> None:
+    """Put the tests of ``folder`` in FILE_ORDER, in the places they already take (in place)."""
+    here = Path(folder).resolve()
+    slots = [i for i, item in enumerate(items) if Path(item.path).resolve().parent == here]
+
+    def rank(i):
+        name = Path(items[i].path).name
+        return (FILE_ORDER.index(name) if name in FILE_ORDER else len(FILE_ORDER), i)
+
+    ordered = [items[i] for i in sorted(slots, key=rank)]
+    for slot, item in zip(slots, ordered):
+        items[slot] = item
