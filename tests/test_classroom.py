@@ -10,7 +10,6 @@ import math
 import os
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import kit
