@@ -19,16 +19,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .compare import as_rule_tuple, fleiss_kappa
+from .compare import fleiss_kappa
 from .decisions import decision_frame, read_decision_records
 from .errors import KitDataError
+from .words import blank
 
 #: File names collect_class reads; anything else in the folder is ignored (and noted).
 LEARNER_SUFFIXES = (".decisions.jsonl", ".json", ".csv")
 
-DECISION_COLUMNS = ("learner", "item_id", "action", "level", "rules")
+#: Columns of ``ClassResults.decisions`` (one row per learner and decided item).
+CLASS_DECISION_COLUMNS = ("learner", "item_id", "action", "level", "rules")
 PROBLEM_COLUMNS = ("file", "problem", "kind")
-DISTRIBUTION_COLUMNS = ("item_id", "leader", "title", "action", "level", "count", "share")
+#: Columns of ``ClassResults.distribution`` (one row per item and action of the ladder).
+CLASS_DISTRIBUTION_COLUMNS = ("item_id", "leader", "title", "action", "level", "count", "share")
 VS_TWITTER_COLUMNS = ("item_id", "leader", "title", "n", "twitter_action", "modal_action",
                       "modal_tied", "share_agree_twitter", "mean_level", "twitter_level",
                       "mean_gap")
@@ -55,17 +58,6 @@ def _describe(err: KitDataError) -> str:
     if err.column is not None:
         where.append(f"column '{err.column}'")
     return ", ".join(where) + ": " + err.problem if where else err.problem
-
-
-def _blank(value) -> bool:
-    return (value is None or (isinstance(value, float) and math.isnan(value))
-            or value is pd.NA or value is pd.NaT or not str(value).strip())
-
-
-def _some(values, limit=3) -> str:
-    values = list(dict.fromkeys(values))
-    shown = ", ".join(repr(v) for v in values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
 def agreement_words(kappa: float) -> str:
@@ -167,14 +159,16 @@ def collect_class(folder, casebook=None) -> ClassResults:
 
     Reads ``*.decisions.jsonl``, ``*.json`` and ``*.csv`` files directly in the
     folder (not in sub-folders; hidden files are passed over silently, other files
-    are noted as ignored). A file that cannot be read, holds no decisions, holds
-    several learners or names an item, action or rule the case file does not
-    have is skipped and listed in ``problems``. A file without a learner name
-    stands for the learner its name says (``ana.json`` -> ``ana``). Within a file
-    the latest decision per item counts (highest revision, then latest
-    decided_at); a blank action means the item was left undecided. When a learner
-    appears in more than one file, the file with the most recent decision is kept
-    (then the most recently modified) and the others are listed as duplicates.
+    are noted as ignored). Each file goes through
+    :func:`kit.decisions.read_decision_records`, which checks it exactly as
+    :meth:`kit.DecisionLog.read` does (one learner per file; items, actions and
+    rules of this case file; the latest decision per item) and raises
+    :class:`kit.KitDataError` otherwise: such a file is skipped and listed in
+    ``problems``, and what the reader returns is trusted as it is. A file with no
+    decisions is skipped too. A file without a learner name stands for the learner
+    its name says (``ana.json`` -> ``ana``). When a learner appears in more than
+    one file, the file with the most recent decision is kept (then the most
+    recently modified) and the others are listed as duplicates.
 
     An empty folder gives empty results (the start of a class is not an error);
     a missing folder raises :class:`kit.KitDataError`. ``casebook`` defaults to
@@ -188,182 +182,156 @@ def collect_class(folder, casebook=None) -> ClassResults:
     >>> res.summary().splitlines()[0].startswith("No learner decisions yet")
     True
     """
+    folder = _class_folder(folder)
+    if casebook is None:
+        from .casebook import load_casebook
+        casebook = load_casebook()
+    problems = []  # (file, problem, kind) rows
+    files = _read_learner_files(folder, casebook, problems)
+    table = _class_table(files)
+    kept = _one_file_per_learner(table, files, problems)
+    decisions = _class_decisions(table[table["_file"].isin(kept)], casebook)
+    problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
+    problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
+    return _class_results(folder, decisions, problem_frame, casebook)
+
+
+@dataclass(frozen=True)
+class _LearnerFile:
+    """One file the reader accepted: where it is, whose decisions, and the decisions."""
+
+    path: Path
+    learner: str
+    records: list = field(repr=False)
+
+
+def _class_folder(folder) -> Path:
     folder = Path(folder)
     if not folder.exists():
         raise KitDataError("the class folder does not exist", file=str(folder))
     if not folder.is_dir():
         raise KitDataError("this is a file, not a folder: give the folder holding the "
                            "learners' decision files", file=str(folder))
-    if casebook is None:
-        from .casebook import load_casebook
-        casebook = load_casebook()
-    levels = casebook.action_levels
-    items = casebook.items
-    item_order = {i: n for n, i in enumerate(items.item_id)}
-    known_rules = set(casebook.rules.rule_id)
+    return folder
 
-    problems = []
 
-    def note(file, kind, text):
-        problems.append((file, text, kind))
-
-    # 1. read every file once; all checks across files are vectorised below
+def _folder_entries(folder: Path) -> list:
     try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+        return sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as err:
         raise KitDataError(f"the class folder cannot be read ({err.strerror or err})",
                            file=str(folder)) from None
-    records, counts, paths = [], [], []
-    for path in entries:
+
+
+def _read_learner_files(folder: Path, casebook, problems: list) -> list:
+    """The folder's learner files the reader accepts, in name order; every other
+    entry (but hidden ones) is noted in ``problems`` as (file, problem, kind)."""
+    files = []
+    for path in _folder_entries(folder):
         name = path.name
         if name.startswith("."):
             continue
         if path.is_dir():
-            note(name, "ignored", "a folder; only files directly in the class folder are read")
+            problems.append((name, "a folder; only files directly in the class folder are read",
+                             "ignored"))
             continue
         if not _learner_file(name):
-            note(name, "ignored", "not a decision file (.decisions.jsonl, .json or .csv)")
+            problems.append((name, "not a decision file (.decisions.jsonl, .json or .csv)",
+                             "ignored"))
             continue
         try:
-            rows = read_decision_records(path, casebook)
+            records = read_decision_records(path, casebook)
         except KitDataError as err:
-            note(name, "skipped", _describe(err))
+            problems.append((name, _describe(err), "skipped"))
             continue
         except Exception as err:  # one unreadable file must never stop the class view
-            note(name, "skipped", f"could not be read ({type(err).__name__}: {err})")
+            problems.append((name, f"could not be read ({type(err).__name__}: {err})",
+                             "skipped"))
             continue
-        if not rows:
-            note(name, "skipped", "no decisions in this file yet")
+        if not records:
+            problems.append((name, "no decisions in this file yet", "skipped"))
             continue
-        records.extend(rows)
-        counts.append(len(rows))
-        paths.append(path)
+        files.append(_LearnerFile(path, _learner_of(records, name), records))
+    return files
 
-    if records:  # one table for the class: a DataFrame per file costs ~2 ms each
-        big = decision_frame(records)
-        big["_file"] = np.repeat(np.arange(len(paths)), counts)
-    else:
-        big = pd.DataFrame({"item_id": [], "action": [], "_file": []})
-    names = [p.name for p in paths]
-    bad = {}  # file index -> problem
 
-    def flag(file_ix, text):
-        bad.setdefault(int(file_ix), text)
+def _learner_of(records: list, file_name: str) -> str:
+    """Whose file it is: the name it holds (the reader allows one learner per file),
+    else the name its file name says."""
+    name = records[0]["learner"]
+    return (_name_from_file(file_name) if blank(name) else name).strip()
 
-    # 2. learner names: from the file, else from the file name
-    fallback = pd.Series([_name_from_file(n) for n in names], dtype=object)
-    if "learner" in big.columns:
-        learner = big["learner"].astype(object)
-        is_blank = learner.map(_blank).astype(bool)
-        learner = learner.where(~is_blank, big["_file"].map(fallback)).map(lambda v: str(v).strip())
-    else:
-        learner = big["_file"].map(fallback)
-    big["learner"] = learner.astype(object)
-    several = big.groupby("_file")["learner"].nunique()
-    for f in several[several > 1].index:
-        who = big.loc[big["_file"] == f, "learner"]
-        flag(f, f"holds decisions of several learners ({_some(who)}); use one file per learner")
 
-    # 3. ids the case file does not have
-    item_ids = big["item_id"].map(lambda v: "" if _blank(v) else str(v).strip())
-    big["item_id"] = item_ids
-    for f, ids in big.loc[~item_ids.isin(item_order), ["_file", "item_id"]].groupby("_file"):
-        flag(f, f"item id(s) {_some(ids.item_id)} are not in the case file "
-                "(a file from another version of the kit?)")
-    actions = big["action"].map(lambda v: "" if _blank(v) else str(v).strip())
-    big["action"] = actions
-    wrong = (actions != "") & ~actions.isin(levels)
-    for f, acts in big.loc[wrong, ["_file", "action"]].groupby("_file"):
-        flag(f, f"action(s) {_some(acts.action)} are not on the ladder "
-                f"({', '.join(sorted(levels, key=levels.get))})")
-    rules = []
-    raw_rules = big["rules"] if "rules" in big.columns else [()] * len(big)
-    for f, value in zip(big["_file"], raw_rules):
-        try:
-            rs = as_rule_tuple(value)
-        except KitDataError:
-            flag(f, f"{str(value)[:60]!r} is not a list of rule ids")
-            rs = ()
-        unknown = [r for r in rs if r not in known_rules]
-        if unknown:
-            flag(f, f"rule id(s) {_some(unknown)} are not in the case file")
-        rules.append(rs)
-    big["rules"] = pd.Series(rules, index=big.index, dtype=object)
-    for f, text in sorted(bad.items()):
-        note(names[f], "skipped", text)
-    good = big[~big["_file"].isin(list(bad))].copy()
+def _class_table(files: list) -> pd.DataFrame:
+    """Every accepted file's decisions in one table, ``_file`` the file's index in ``files``.
 
-    # 4. the latest decision per file and item; a blank action leaves the item undecided
-    good["_rev"] = (pd.to_numeric(good["revision"], errors="coerce") if "revision" in good.columns
-                    else np.nan)
-    good["_time"] = _as_time(good["decided_at"]) if "decided_at" in good.columns else pd.NaT
-    good["_row"] = np.arange(len(good))
-    good = good.sort_values(["_file", "_rev", "_time", "_row"], kind="stable", na_position="first")
-    good = good.drop_duplicates(["_file", "item_id"], keep="last")
-    good = good[good["action"] != ""]
-    emptied = set(big["_file"]) - set(bad) - set(good["_file"])
-    for f in sorted(emptied):
-        note(names[int(f)], "skipped", "no decisions left (every item was cleared)")
+    One table for the class: a DataFrame per file would cost about 2 ms each."""
+    counts = [len(f.records) for f in files]
+    table = decision_frame([r for f in files for r in f.records])
+    table["learner"] = np.repeat(np.array([f.learner for f in files], dtype=object), counts)
+    table["_file"] = np.repeat(np.arange(len(files)), counts)
+    return table
 
-    # 5. a learner in several files: keep the file with the most recent decision
-    per_file = good.groupby("_file").agg(learner=("learner", "first"), latest=("_time", "max"))
-    keep = []
-    for who, files in per_file.groupby("learner", sort=True):
-        if len(files) == 1:
-            keep.append(files.index[0])
-            continue
-        latest = {f: files.at[f, "latest"] for f in files.index}
-        never = pd.Timestamp(0, tz="UTC")
 
-        def rank(f):
-            t = latest[f]
-            return (never if pd.isna(t) else t, _mtime(paths[int(f)]), names[int(f)])
+def _one_file_per_learner(table: pd.DataFrame, files: list, problems: list) -> list:
+    """The index of the file kept for each learner: the one with the most recent
+    decision, then the one saved last; the others are noted as duplicates."""
+    latest = table.groupby("_file")["decided_at"].max()
+    by_learner = {}
+    for ix, f in enumerate(files):
+        by_learner.setdefault(f.learner, []).append(ix)
 
-        order = sorted(files.index, key=rank)
+    def rank(ix):
+        return latest[ix], _mtime(files[ix].path), files[ix].path.name
+
+    kept = []
+    for who in sorted(by_learner):
+        order = sorted(by_learner[who], key=rank)
         winner = order[-1]
-        keep.append(winner)
-        for f in order[:-1]:
-            why = ("its latest decision is more recent" if rank(winner)[0] > rank(f)[0]
+        kept.append(winner)
+        for ix in order[:-1]:
+            why = ("its latest decision is more recent" if rank(winner)[0] > rank(ix)[0]
                    else "it was saved more recently")
-            note(names[int(f)], "duplicate", f"learner {who!r} also has decisions in "
-                 f"{names[int(winner)]}, which is used instead ({why}); this file was not used")
-    good = good[good["_file"].isin(keep)]
+            problems.append((files[ix].path.name, f"learner {who!r} also has decisions in "
+                             f"{files[winner].path.name}, which is used instead ({why}); "
+                             "this file was not used", "duplicate"))
+    return kept
 
-    # 6. the class tables
-    good["_order"] = good["item_id"].map(item_order)
-    good = good.sort_values(["learner", "_order"], kind="stable")
-    decisions = pd.DataFrame({
-        "learner": good["learner"].astype(object).to_numpy(),
-        "item_id": good["item_id"].astype(object).to_numpy(),
-        "action": good["action"].astype(object).to_numpy(),
-        "level": good["action"].map(levels).astype("int64").to_numpy(),
-        "rules": pd.Series(list(good["rules"]), dtype=object),
-    }, columns=list(DECISION_COLUMNS))
-    learners = sorted(set(decisions["learner"]))
-    problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
-    problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
 
-    ladder = sorted(levels, key=levels.get)
-    counts = pd.crosstab(pd.Categorical(decisions["item_id"], categories=list(items.item_id)),
-                         pd.Categorical(decisions["action"], categories=ladder), dropna=False)
-    counts = counts.reindex(index=list(items.item_id), columns=ladder, fill_value=0)
-    counts = counts.rename_axis(index="item_id", columns="action").astype("int64")
+def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
+    """The kept decisions as the ``decisions`` table: learners sorted; within a learner
+    the reader's order, which is case-file item order."""
+    table = table.sort_values("learner", kind="stable")
+    return pd.DataFrame({
+        "learner": table["learner"].astype(object).to_numpy(),
+        "item_id": table["item_id"].astype(object).to_numpy(),
+        "action": table["action"].astype(object).to_numpy(),
+        "level": table["action"].map(casebook.action_levels).astype("int64").to_numpy(),
+        "rules": pd.Series(list(table["rules"]), dtype=object),
+    }, columns=list(CLASS_DECISION_COLUMNS))
+
+
+def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame,
+                   casebook) -> ClassResults:
+    levels = casebook.action_levels
+    counts = _count_table(decisions, casebook)
     n_item = counts.sum(axis=1)
-    distribution = _distribution(items, counts, n_item, levels)
-    vs_twitter = _vs_twitter(items, counts, n_item, levels, decisions)
+    learners = sorted(set(decisions["learner"]))
     kappa, kappa_note, kappa_items = _class_kappa(counts, n_item, len(learners))
     return ClassResults(folder=folder, decisions=decisions, learners=learners,
-                        problems=problem_frame, distribution=distribution,
-                        vs_twitter=vs_twitter, fleiss_kappa=kappa, kappa_note=kappa_note,
-                        kappa_items=kappa_items)
+                        problems=problems,
+                        distribution=_distribution(casebook.items, counts, n_item, levels),
+                        vs_twitter=_vs_twitter(casebook.items, counts, n_item, levels),
+                        fleiss_kappa=kappa, kappa_note=kappa_note, kappa_items=kappa_items)
 
 
-def _as_time(values: pd.Series) -> pd.Series:
-    """decided_at as UTC timestamps (NaT where missing or unreadable)."""
-    try:
-        return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    except (TypeError, ValueError):
-        return pd.to_datetime(values.astype(str), utc=True, errors="coerce", format="mixed")
+def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
+    """Items (case-file order) x actions (the ladder): how many learners chose each."""
+    item_ids, ladder = list(casebook.item_order), list(casebook.ladder)
+    counts = pd.crosstab(pd.Categorical(decisions["item_id"], categories=item_ids),
+                         pd.Categorical(decisions["action"], categories=ladder), dropna=False)
+    counts = counts.reindex(index=item_ids, columns=ladder, fill_value=0)
+    return counts.rename_axis(index="item_id", columns="action").astype("int64")
 
 
 def _mtime(path: Path) -> float:
@@ -383,10 +351,10 @@ def _distribution(items, counts, n_item, levels) -> pd.DataFrame:
     long["title"] = long["item_id"].map(info["title"])
     long["level"] = long["action"].map(levels).astype("int64")
     long["count"] = long["count"].astype("int64")
-    return long[list(DISTRIBUTION_COLUMNS)].reset_index(drop=True)
+    return long[list(CLASS_DISTRIBUTION_COLUMNS)].reset_index(drop=True)
 
 
-def _vs_twitter(items, counts, n_item, levels, decisions) -> pd.DataFrame:
+def _vs_twitter(items, counts, n_item, levels) -> pd.DataFrame:
     out = items[["item_id", "leader", "title", "twitter_action"]].reset_index(drop=True)
     n = n_item.reindex(out["item_id"]).to_numpy()
     matrix = counts.reindex(out["item_id"]).to_numpy()

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .casebook import LEADERS, LIST_SEP
 from .errors import KitDataError
+from .words import blank, some
 
 COMPARISON_COLUMNS = (
     "item_id", "leader", "handle", "title", "compare_group", "action", "level",
@@ -44,16 +45,27 @@ PAIR_COLUMNS = ("compare_group", "trump_item", "khamenei_item", "trump_title", "
 _WHERE = "decisions"  # how error messages name the table handed to compare_decisions
 
 
-def _blank(value) -> bool:
-    """True for None, NaN/NA and empty or whitespace-only strings."""
-    if value is None:
+def _missing(value) -> bool:
+    """A value that says nothing, as :func:`kit.words.blank` has it, and also any other
+    missing scalar pandas knows (a NumPy float32 NaN, a datetime64 NaT, ...).
+
+    compare takes tables and sequences straight from a user, where such NumPy scalars
+    turn up; list-likes are never missing.
+
+    >>> import numpy as np
+    >>> [_missing(v) for v in (None, " ", np.float32("nan"), np.datetime64("NaT"), 0, ["x"])]
+    [True, True, True, True, False, False]
+    """
+    if blank(value):
         return True
-    if isinstance(value, str):
-        return not value.strip()
     try:
         return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-likes: not blank
+    except (TypeError, ValueError):  # list-likes: not missing
         return False
+
+
+#: Old private name, still imported by kit.widgets.desk: drop it once desk uses kit.words.blank.
+_blank = _missing
 
 
 def as_rule_tuple(value, *, where=_WHERE, column="rules") -> tuple:
@@ -71,7 +83,7 @@ def as_rule_tuple(value, *, where=_WHERE, column="rules") -> tuple:
         parts = value.split(LIST_SEP)
     elif isinstance(value, (tuple, list, set, frozenset, np.ndarray, pd.Series)):
         parts = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    elif _blank(value):
+    elif _missing(value):
         return ()
     else:
         raise KitDataError(f"{value!r} is not a list of rule ids", file=where, column=column)
@@ -89,12 +101,6 @@ def _jaccard(a: tuple, b: tuple) -> float:
     sa, sb = set(a), set(b)
     union = sa | sb
     return len(sa & sb) / len(union) if union else math.nan
-
-
-def _some(values, limit=5) -> str:
-    values = list(dict.fromkeys(values))
-    shown = ", ".join(repr(v) for v in values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
 def compare_decisions(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
@@ -132,6 +138,15 @@ def compare_decisions(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
     ...
     kit.errors.KitDataError: decisions, column 'item_id': 'no-such-item' is not an item in the case file
     """
+    rows = _checked_decisions(decisions, casebook)
+    out = _beside_twitter(rows, casebook, with_rules="rules" in decisions.columns)
+    cols = (["learner"] if "learner" in decisions.columns else []) + list(COMPARISON_COLUMNS)
+    return out[cols]
+
+
+def _checked_decisions(decisions, casebook) -> pd.DataFrame:
+    """A user's table of decisions, checked once, as the decided rows only: learner
+    ("" without a learner column), item_id, action (stripped), rules (tuples)."""
     if not isinstance(decisions, pd.DataFrame):
         raise KitDataError(f"expected a table (DataFrame) of decisions, got {type(decisions).__name__}",
                            file=_WHERE)
@@ -140,58 +155,61 @@ def compare_decisions(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
             raise KitDataError(f"the column is missing (the table has: "
                                f"{', '.join(map(str, decisions.columns)) or 'no columns'})",
                                file=_WHERE, column=col)
-    levels = casebook.action_levels
-    items = casebook.items
-    has_learner = "learner" in decisions.columns
-    has_rules = "rules" in decisions.columns
-
-    d = decisions.copy(deep=False)
-    decided = ~d["action"].map(_blank).astype(bool)
-    d = d[decided]
-
-    if d["item_id"].map(_blank).any():
+    d = decisions[~decisions["action"].map(_missing).astype(bool)]
+    if d["item_id"].map(_missing).any():
         raise KitDataError("an item id is blank", file=_WHERE, column="item_id")
-    item_ids = d["item_id"].astype(str).str.strip()
-    bad = item_ids[~item_ids.isin(set(items.item_id))]
-    if len(bad):
-        raise KitDataError(f"{_some(bad)} {'is not an item' if bad.nunique() == 1 else 'are not items'}"
-                           " in the case file", file=_WHERE, column="item_id")
-    actions = d["action"].astype(str).str.strip()
-    bad = actions[~actions.isin(set(levels))]
-    if len(bad):
-        raise KitDataError(f"{_some(bad)} {'is not an action' if bad.nunique() == 1 else 'are not actions'}"
-                           f" on the ladder ({', '.join(sorted(levels, key=levels.get))})",
-                           file=_WHERE, column="action")
-    if has_learner:
-        if d["learner"].map(_blank).any():
+    item_ids = _known(d["item_id"].astype(str).str.strip(), casebook.item_order, "item_id",
+                      ("is not an item", "are not items"), "in the case file")
+    actions = _known(d["action"].astype(str).str.strip(), casebook.action_levels, "action",
+                     ("is not an action", "are not actions"),
+                     f"on the ladder ({', '.join(casebook.ladder)})")
+    if "learner" in d.columns:
+        if d["learner"].map(_missing).any():
             raise KitDataError("a learner name is blank", file=_WHERE, column="learner")
         learners = d["learner"].astype(str)
     else:
         learners = pd.Series("", index=d.index)
-
-    if has_rules:
-        rules = [as_rule_tuple(v) for v in d["rules"]]
-        known = set(casebook.rules.rule_id)
-        unknown = [r for rs in rules for r in rs if r not in known]
-        if unknown:
-            raise KitDataError(f"{_some(unknown)} {'is not a rule' if len(set(unknown)) == 1 else 'are not rules'}"
-                               " in the case file", file=_WHERE, column="rules")
-    else:
-        rules = [()] * len(d)
-
+    rules = _rule_tuples(d["rules"], casebook) if "rules" in d.columns else [()] * len(d)
     out = pd.DataFrame({"learner": learners.to_numpy(), "item_id": item_ids.to_numpy(),
                         "action": actions.to_numpy(), "rules": pd.Series(rules, dtype=object)})
     dup = out.duplicated(["learner", "item_id"])
     if dup.any():
         who = out.loc[dup].iloc[0]
-        by = f" by learner {who.learner!r}" if has_learner else ""
+        by = f" by learner {who.learner!r}" if "learner" in d.columns else ""
         raise KitDataError(f"item {who.item_id!r} is decided more than once{by}; "
                            "give one decision per item", file=_WHERE, column="item_id")
+    return out
 
-    info = items[["item_id", "leader", "handle", "title", "compare_group",
-                  "twitter_action", "twitter_rule_ids"]].copy()
-    info["_order"] = np.arange(len(info))
-    out = out.merge(info, on="item_id", how="left", validate="many_to_one")
+
+def _known(values: pd.Series, known, column: str, words: tuple, where: str) -> pd.Series:
+    """``values`` when every one is in ``known``; else KitDataError naming them, in the
+    wording the decision reader uses too: "'ban' is not an action on the ladder (none, ...)"."""
+    bad = values[~values.isin(set(known))]
+    if len(bad):
+        raise KitDataError(f"{some(bad)} {words[0] if bad.nunique() == 1 else words[1]} {where}",
+                           file=_WHERE, column=column)
+    return values
+
+
+def _rule_tuples(cells: pd.Series, casebook) -> list:
+    rules = [as_rule_tuple(v) for v in cells]
+    known = set(casebook.rule_names)
+    unknown = [r for rs in rules for r in rs if r not in known]
+    if unknown:
+        raise KitDataError(f"{some(unknown)} {'is not a rule' if len(set(unknown)) == 1 else 'are not rules'}"
+                           " in the case file", file=_WHERE, column="rules")
+    return rules
+
+
+def _beside_twitter(rows: pd.DataFrame, casebook, with_rules: bool) -> pd.DataFrame:
+    """Checked decision rows joined with the case file and Twitter's action, in learner
+    then case-file item order, with levels, gap, agreement and rule overlap."""
+    levels = casebook.action_levels
+    info = casebook.items[["item_id", "leader", "handle", "title", "compare_group",
+                           "twitter_action", "twitter_rule_ids"]]
+    out = rows.merge(info, on="item_id", how="left", validate="many_to_one")
+    position = {item_id: n for n, item_id in enumerate(casebook.item_order)}
+    out = out.assign(_order=out["item_id"].map(position))
     out = out.sort_values(["learner", "_order"], kind="stable").reset_index(drop=True)
     out["level"] = out["action"].map(levels).astype("int64")
     out["twitter_level"] = out["twitter_action"].map(levels).astype("int64")
@@ -200,13 +218,12 @@ def compare_decisions(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
     out["compare_group"] = out["compare_group"].fillna("").astype(str)
     tw_rules = [tuple(r) if isinstance(r, tuple) else () for r in out["twitter_rule_ids"]]
     out["twitter_rule_ids"] = pd.Series(tw_rules, dtype=object)
-    if has_rules:
+    if with_rules:
         overlap = [_jaccard(a, b) for a, b in zip(out["rules"], tw_rules)]
     else:
         overlap = [math.nan] * len(out)
     out["rules_overlap"] = pd.Series(overlap, dtype="float64")
-    cols = (["learner"] if has_learner else []) + list(COMPARISON_COLUMNS)
-    return out[cols]
+    return out
 
 
 def _check_comparison(comparison, needed) -> None:
@@ -390,7 +407,7 @@ def _ratings(values, name) -> list:
     except TypeError:
         raise KitDataError(f"expected a list of ratings, got {type(values).__name__}",
                            column=name) from None
-    if any(_blank(v) for v in values):
+    if any(_missing(v) for v in values):
         raise KitDataError("a rating is missing (blank or NaN); drop unrated items first",
                            column=name)
     return values
@@ -436,7 +453,7 @@ def cohen_kappa(a, b, labels=None, weights=None) -> float:
     index = {lab: i for i, lab in enumerate(labels)}
     unknown = [v for v in [*a, *b] if v not in index]
     if unknown:
-        raise KitDataError(f"rating(s) {_some(unknown)} are not among the labels {labels!r}",
+        raise KitDataError(f"rating(s) {some(unknown)} are not among the labels {labels!r}",
                            column="labels")
     n, k = len(a), len(labels)
     if n == 0 or k < 2:
@@ -530,8 +547,8 @@ def fleiss_kappa(counts) -> float:
         odd = sizes[sizes != modal]
         raise KitDataError(
             "Fleiss' kappa needs the same number of raters for every item; most items have "
-            f"{int(modal)} but {_some(odd.index)} {'has' if len(odd) == 1 else 'have'} "
-            f"{_some(int(v) for v in odd)}. Keep only items everyone rated.")
+            f"{int(modal)} but {some(odd.index)} {'has' if len(odd) == 1 else 'have'} "
+            f"{some(int(v) for v in odd)}. Keep only items everyone rated.")
     if n < 2:
         raise KitDataError("Fleiss' kappa needs at least 2 raters per item")
     p_cat = arr.sum(axis=0) / arr.sum()
