@@ -7,6 +7,8 @@ This is Voila with the kit's configuration, ``kit/share/voila.json``:
 - the page template ``casebook`` (``kit/share/voila/templates/casebook``): Voila's "lab"
   template without the two icon stylesheets it links on a CDN, so a page makes no request
   beyond the Voila server;
+- Notebook 7's JupyterLab extension is not loaded into Voila pages (``extension_denylist``):
+  Voila 0.5 cannot share its modules and the page would log a console error;
 - idle kernels of closed pages are culled: a kernel with no page connected is shut down after
   ``cull_idle_timeout`` seconds idle (checked every ``cull_interval`` seconds). Voila starts
   one kernel per page load, and the shutdown a page sends when it closes does not always

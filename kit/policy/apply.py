@@ -229,10 +229,10 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
     >>> list(pred.columns[:5])
     ['item_id', 'leader', 'handle', 'kind', 'date']
     >>> why = pred.set_index("item_id").reason
-    >>> for item_id in ("T02", "T03"):
+    >>> for item_id in ("T02", "K01"):
     ...     print(why[item_id])
     Breaks hateful_conduct; qualifies for a public-interest notice (leader, 88,700,000 followers, verified)
-    Breaks abusive_behavior; the public-interest exception does not cover abusive_behavior: removal, 1 strike so far
+    Breaks glorification_of_violence, violent_organizations; no public-interest notice (account not verified): removal, 1 strike so far
     """
     crules = _check_inputs(policy, casebook)
     conduct = list(crules.rule_id)

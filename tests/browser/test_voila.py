@@ -2,8 +2,8 @@
 
 Voila executes the notebook on the first GET with a new kernel; the page must show
 no error, draw every widget and chart, save a decision made in the desk, redraw the
-PolicyLab's chart on another preset, and make no request outside 127.0.0.1 except
-Voila's own Font Awesome stylesheets (see harness.pages.VOILA_CDN_STYLESHEETS).
+PolicyLab's chart on another preset, and make no request outside 127.0.0.1 (Voila runs
+as ``python -m kit.serve``, with the kit's CDN-free template).
 """
 from __future__ import annotations
 

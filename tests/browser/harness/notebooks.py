@@ -21,7 +21,7 @@ import pytest
 
 from . import NOTEBOOKS
 from .chromium import REQUIRE_BROWSER
-from .pages import VOILA_CDN_STYLESHEETS, View, script
+from .pages import View, script
 
 RUN_TIMEOUT = 180_000          # ms for "run all cells" to finish
 VOILA_TIMEOUT = 180_000        # ms for Voila to execute a notebook and show it
@@ -241,7 +241,7 @@ class VoilaView(View):
     kind = "Voila page"
 
     def __init__(self, voila, name: str):
-        super().__init__(voila.context, name, allowed_outside=VOILA_CDN_STYLESHEETS)
+        super().__init__(voila.context, name)
         self.voila = voila
         source = read_notebook(voila.root / name)
         self.expected_charts = expected_chart_cells(source)

@@ -2,8 +2,8 @@
 
 Every page records each request it makes; requests to anything but 127.0.0.1 /
 localhost are aborted (so a run behaves the same with or without internet) and
-listed by :meth:`View.offline_problems`. The only exception is Voila's template,
-which links Font Awesome from a CDN (see :data:`VOILA_CDN_STYLESHEETS`).
+listed by :meth:`View.offline_problems`. There is no exception: Voila runs through
+``python -m kit.serve``, whose template links nothing outside the server.
 
 When a test fails, a screenshot of every page it used, the pages' console logs,
 requests and timings, and the server logs are saved under ``test-artifacts/<test name>/``.
@@ -21,16 +21,6 @@ from . import ARTIFACTS
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
-#: Voila 0.5.13's ``lab`` template (share/jupyter/voila/templates/lab/index.html.j2,
-#: block ``notebook_css``) hard-codes these two stylesheet links; no Voila option turns
-#: them off (the ``classic`` and ``reveal`` templates link Font Awesome from a CDN
-#: too); only a custom template would. They only style icons: the kit's apps work
-#: without them. So exactly these two requests are allowed for Voila pages, and they
-#: are aborted like every other outside request, as if the machine were offline.
-VOILA_CDN_STYLESHEETS = frozenset({
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/all.min.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@%5E5/css/v4-shims.min.css",
-})
 RENDER_TIMEOUT = 30_000        # ms for widgets and charts to be drawn after the kernel is idle
 JS_DIR = Path(__file__).resolve().with_name("js")
 
@@ -71,9 +61,8 @@ class View:
     root = "body"            # the element holding the cells
     cells = ".jp-CodeCell"   # a code cell under it
 
-    def __init__(self, context, name: str, allowed_outside=frozenset()):
+    def __init__(self, context, name: str):
         self.name = name
-        self.allowed_outside = frozenset(allowed_outside)
         self.console: list = []        # (type, text, url of the script or resource)
         self.page_errors: list = []
         self.requests: list = []       # every URL requested
@@ -111,14 +100,13 @@ class View:
         return out
 
     def offline_problems(self) -> list:
-        bad = [u for u in self.outside_requests() if u not in self.allowed_outside]
         return [f"{self.kind} {self.name} requested {u} (the kit must work offline)"
-                for u in dict.fromkeys(bad)]
+                for u in dict.fromkeys(self.outside_requests())]
 
     def console_errors(self, since: int = 0) -> list:
-        """Console errors (since entry ``since``), except failed loads of allowed URLs."""
+        """Console errors (since entry ``since``)."""
         return [f"{t} ({url})" if url else t for kind, t, url in self.console[since:]
-                if kind == "error" and url not in self.allowed_outside]
+                if kind == "error"]
 
     def log_text(self) -> str:
         lines = [f"# {self.kind} {self.name}", f"url: {self.page.url if self.page else ''}",

@@ -304,7 +304,8 @@ class Voila:
         env = server_env(home, self.decisions)
 
         def argv(port):
-            return [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
+            # the kit's own Voila configuration, as a teacher runs it (README)
+            return [sys.executable, "-m", "kit.serve", "--no-browser", f"--port={port}",
                     "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
                     "--show_tracebacks=True", str(self.root)]
 
