@@ -83,6 +83,10 @@ def C(name, kind="text", required=False, values=(), ref=None, doc=""):
 PRECISIONS = ("day", "month", "year")
 #: Groups of like items across the two leaders, for the consistency score.
 COMPARE_GROUPS = ("violence", "misinformation", "hate", "account")
+#: Sides in data/positions.csv ("who argued what"), the same for both leaders: the platform's
+#: stated reasoning, calls for (more) action against the leader's account, arguments against
+#: acting (or against what was done), and the leader's own response.
+SIDES = ("platform_reasoning", "for_action", "against_action", "leader_response")
 
 SCHEMA = MappingProxyType({t.name: t for t in [
     Table("sources", "source_id", (
@@ -224,6 +228,23 @@ SCHEMA = MappingProxyType({t.name: t for t in [
         C("quote_checked_in", "refs", ref="sources"),
         C("quote_check_note"),
     ), optional=True),
+    Table("positions", "position_id", (
+        C("position_id", "id", True),
+        C("leader", "enum", True, LEADERS),
+        C("side", "enum", True, SIDES),
+        C("who", required=True),
+        C("who_kind", "enum", True,
+          ("platform", "staff", "leader", "government", "advocacy", "journalist", "activist",
+           "researcher", "individual", "oversight")),
+        C("date", "date"),
+        C("date_precision", "enum", values=PRECISIONS),
+        C("summary", required=True),
+        C("quote"),
+        C("quote_checked_in", "refs", ref="sources"),
+        C("content_note"),
+        C("item_id", "ref", ref="items"),
+        C("source_ids", "refs", True, ref="sources"),
+    ), optional=True),
     Table("quiz", "question_id", (
         C("question_id", "id", True),
         C("topic", required=True),
@@ -251,7 +272,7 @@ VERBATIM_CHECKS = MappingProxyType({
 
 #: Order in which tables are loaded: a table's references point only to earlier ones.
 LOAD_ORDER = ("sources", "actions", "rules", "accounts", "items", "allegations", "events", "figures",
-              "evidence", "quiz")
+              "evidence", "positions", "quiz")
 
 
 def _parse_date(text: str):
@@ -391,10 +412,60 @@ def _cross_checks(frames: dict) -> None:
                     raise KitDataError(f"{rid!r} is a {rules.set_index('rule_id').kind[rid]} entry, "
                                        "not a rule a post can break", file=f"data/{tname}.csv",
                                        row=r._row, column=col)
+    _check_positions(frames)
     levels = frames["actions"].level
     if levels.duplicated().any() or (levels < 0).any():
         raise KitDataError("each action needs its own severity level, 0 or more",
                            file="data/actions.csv", column="level")
+
+
+CURRENT_TO_RE = re.compile(r"^Current to:\s*(.*?)\s*$", re.MULTILINE)
+
+
+def _current_to(data_dir: Path):
+    """Parse ``Current to: <day> <Month> <year>`` from data_dir/README.md."""
+    readme = Path(data_dir) / "README.md"
+    if not readme.exists():
+        return None
+    m = CURRENT_TO_RE.search(readme.read_text(encoding="utf-8"))
+    if not m:
+        return None
+    try:
+        return dt.datetime.strptime(m.group(1), "%d %B %Y").date()
+    except ValueError:
+        raise KitDataError(f"{m.group(1)!r} is not a date like '1 December 2026' "
+                           "(in the line 'Current to: …')", file="data/README.md") from None
+
+
+def _check_positions(frames: dict) -> None:
+    """positions.csv: a quote names the source whose text was checked (one of the row's
+    sources); an item belongs to the row's leader."""
+    pos = frames.get("positions")
+    if pos is None or pos.empty:
+        return
+    leader_of = dict(zip(frames["items"].item_id, frames["items"].leader))
+    for _, r in pos.iterrows():
+        if r.quote and not r.quote_checked_in:
+            raise KitDataError("a quote needs quote_checked_in: the source whose stored copy "
+                               "has the exact words", file="data/positions.csv", row=r._row,
+                               column="quote_checked_in")
+        if r.quote_checked_in and not r.quote:
+            raise KitDataError("quote_checked_in is set but there is no quote",
+                               file="data/positions.csv", row=r._row, column="quote_checked_in")
+        extra = [s for s in r.quote_checked_in if s not in r.source_ids]
+        if extra:
+            raise KitDataError(f"{', '.join(extra)} must also be listed in source_ids",
+                               file="data/positions.csv", row=r._row, column="quote_checked_in")
+        if r.item_id and leader_of[r.item_id] != r.leader:
+            raise KitDataError(f"item {r.item_id} belongs to {leader_of[r.item_id]!r}, "
+                               f"not {r.leader!r}", file="data/positions.csv", row=r._row,
+                               column="item_id")
+        if not pd.isna(r.date) and not r.date_precision:
+            raise KitDataError("a date needs a date_precision (day, month or year)",
+                               file="data/positions.csv", row=r._row, column="date_precision")
+        if r.date_precision and pd.isna(r.date):
+            raise KitDataError("date_precision is set but there is no date",
+                               file="data/positions.csv", row=r._row, column="date_precision")
 
 
 @dataclass(frozen=True)
@@ -433,6 +504,7 @@ class Casebook:
     figures = property(lambda self: self.table("figures"))
     evidence = property(lambda self: self.table("evidence"))
     quiz = property(lambda self: self.table("quiz"))
+    positions = property(lambda self: self.table("positions"))
 
     @property
     def conduct_rules(self) -> pd.DataFrame:
@@ -508,6 +580,16 @@ class Casebook:
         """[(source_id, title, publisher, url)] for a tuple of source ids, in order."""
         index = self._source_index
         return [index[i] for i in ids]
+
+    @functools.cached_property
+    def current_to(self):
+        """The date the case file is current to, from the line ``Current to: 1 December 2026``
+        in the case file's README.md (``None`` when the folder has no such README line).
+
+        >>> load_casebook().current_to
+        datetime.date(2026, 12, 1)
+        """
+        return _current_to(self.data_dir)
 
     def __repr__(self):
         sizes = ", ".join(f"{n}={len(self._frames[n])}" for n in LOAD_ORDER)

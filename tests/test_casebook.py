@@ -370,3 +370,101 @@ def test_synthetic_case_factory(case_factory):
                       items=[{"item_id": "T1", "leader": "trump", "handle": "a", "title": "t",
                               "date": "2020-01-01"}])
     assert list(cb.items.item_id) == ["T1"]
+
+
+# --------------------------------------------------------------------------- positions, current_to
+
+def test_positions_load_and_every_row_is_sourced(casebook):
+    pos = casebook.positions
+    assert len(pos) > 0
+    assert pos.source_ids.map(len).gt(0).all()
+    assert set(pos.side) <= set(kit.casebook.SIDES)
+    # every quote names the source whose copy has it, and that source is cited by the row
+    quoted = pos[pos.quote != ""]
+    assert len(quoted) > 0
+    for r in quoted.itertuples(index=False):
+        assert r.quote_checked_in and set(r.quote_checked_in) <= set(r.source_ids), r.position_id
+
+
+def test_each_leader_has_a_position_on_each_side(casebook):
+    pos = casebook.positions
+    for leader in casebook.leader_order:
+        sides = set(pos.side[pos.leader == leader])
+        assert {"platform_reasoning", "for_action", "against_action"} <= sides, (leader, sides)
+        assert "leader_response" in sides, leader
+
+
+def test_positions_about_an_item_match_its_leader(casebook):
+    pos, items = casebook.positions, casebook.items.set_index("item_id")
+    linked = pos[pos.item_id != ""]
+    assert len(linked) > 0
+    assert (items.leader[linked.item_id].to_numpy() == linked.leader.to_numpy()).all()
+
+
+def test_bad_side_value(data_copy):
+    _edit(data_copy, "positions", lambda rows: rows[1].update(side="opposed"))
+    err = _raises(data_copy, "data/positions.csv", "row 3", "side", "'opposed'", "for_action")
+    assert err.file == "data/positions.csv" and err.row == 3 and err.column == "side"
+
+
+def test_position_quote_needs_the_source_it_was_checked_in(data_copy):
+    def unchecked(rows):
+        row = next(r for r in rows if r["quote"])
+        row["quote_checked_in"] = ""
+    _edit(data_copy, "positions", unchecked)
+    _raises(data_copy, "data/positions.csv", "quote_checked_in", "exact words")
+
+
+def test_position_quote_source_must_be_among_its_sources(data_copy):
+    def stray(rows):
+        row = next(r for r in rows if r["quote"] and "S1" not in r["source_ids"].split(";"))
+        row["quote_checked_in"] = "S1"
+    _edit(data_copy, "positions", stray)
+    _raises(data_copy, "data/positions.csv", "quote_checked_in", "S1", "source_ids")
+
+
+def test_position_item_of_the_other_leader(data_copy):
+    def flip(rows):
+        row = next(r for r in rows if r["leader"] == "trump" and r["item_id"])
+        row["item_id"] = "K07"
+    _edit(data_copy, "positions", flip)
+    _raises(data_copy, "data/positions.csv", "item_id", "K07", "'khamenei'")
+
+
+def test_position_date_needs_a_precision(data_copy):
+    def no_precision(rows):
+        row = next(r for r in rows if r["date"])
+        row["date_precision"] = ""
+    _edit(data_copy, "positions", no_precision)
+    _raises(data_copy, "data/positions.csv", "date_precision")
+
+
+def test_case_file_without_positions_still_loads(data_copy):
+    (data_copy / "positions.csv").unlink()
+    cb = kit.load_casebook(data_copy)
+    assert cb.positions.empty and list(cb.positions.columns) == SCHEMA["positions"].column_names
+
+
+def test_current_to_is_read_from_the_readme(casebook, data_copy):
+    import datetime as dt
+    assert casebook.current_to == dt.date(2026, 12, 1)
+    readme = DATA_DIR / "README.md"
+    assert "Current to: 1 December 2026" in readme.read_text(encoding="utf-8")
+    (data_copy / "README.md").write_text("# x\n\nCurrent to: 15 March 2027\n", encoding="utf-8")
+    assert kit.load_casebook(data_copy).current_to == dt.date(2027, 3, 15)
+
+
+def test_current_to_missing_or_malformed(data_copy):
+    (data_copy / "README.md").write_text("# no date here\n", encoding="utf-8")
+    assert kit.load_casebook(data_copy).current_to is None
+    (data_copy / "README.md").write_text("Current to: December 2026\n", encoding="utf-8")
+    with pytest.raises(kit.KitDataError) as info:
+        kit.load_casebook(data_copy).current_to
+    assert "data/README.md" in str(info.value) and "December 2026" in str(info.value)
+
+
+def test_khamenei_death_keeps_both_dates_with_who_reports_them(casebook):
+    ev = casebook.events
+    k = ev[(ev.leader == "khamenei") & ev.description.str.contains("death")]
+    dates = set(k.date.dt.strftime("%Y-%m-%d"))
+    assert {"2026-02-28", "2026-03-01"} <= dates, dates
