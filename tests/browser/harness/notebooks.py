@@ -235,6 +235,25 @@ class NotebookView(View):
             f"{self.root} .jp-Cell-outputArea")
 
 
+class Notebook7View(NotebookView):
+    """A notebook open in Notebook 7 (``jupyter notebook``): the same notebook widgets as
+    JupyterLab, one document per page, at ``/notebooks/<path>``."""
+
+    kind = "Notebook 7 notebook"
+
+    def start(self) -> None:
+        if not self.started:
+            self.started = True
+            self.page.goto(f"{self.lab.base}/notebooks/{quote(self.name)}", wait_until="commit")
+
+    def problems(self) -> list:
+        """As in JupyterLab, less the page errors Notebook 7 itself shows on its own file
+        browser page, where no kit code runs (Notebook 7.6 on JupyterLab 4.6 throws one on
+        every page here: "Cannot read properties of undefined (reading 'schema')")."""
+        own = {f"page error: {e}" for e in self.lab.notebook7_own_errors()}
+        return [p for p in super().problems() if p not in own]
+
+
 class VoilaView(View):
     """A notebook rendered by Voila."""
 

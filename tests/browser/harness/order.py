@@ -6,7 +6,8 @@ from pathlib import Path
 #: Order of the browser test files in a run: every notebook first (each page opened
 #: once, the next one loading meanwhile), then the flows and security checks that
 #: reuse those pages, then Voila.
-FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_voila.py")
+FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_voila.py",
+              "test_notebook7.py")
 
 
 def in_file_order(items: list, folder: Path) -> None:

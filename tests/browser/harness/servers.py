@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -31,8 +32,12 @@ from pathlib import Path
 import pytest
 
 from . import NOTEBOOKS, ROOT
-from .notebooks import NotebookView, VoilaView, notebook_paths, read_notebook, saved_decisions
+from .notebooks import (Notebook7View, NotebookView, VoilaView, notebook_paths, read_notebook,
+                        saved_decisions)
 from .pages import new_context, touch
+
+#: Where Notebook 7's copies of the notebooks live inside the server's root.
+NOTEBOOK7_FOLDER = "notebook7"
 
 #: JupyterLab user settings for the test server.
 LAB_SETTINGS = {
@@ -233,6 +238,7 @@ class Lab:
                     # what jupyterlab.galata.configure_jupyter_server does for tests:
                     # window.jupyterapp lets a test run JupyterLab commands
                     "--LabApp.expose_app_in_browser=True",
+                    "--JupyterNotebookApp.expose_app_in_browser=True",   # the same for Notebook 7
                     "--ServerApp.terminals_enabled=False",
                     f"--ServerApp.root_dir={self.root}"]
 
@@ -278,6 +284,40 @@ class Lab:
             upcoming = [n for n in later if n not in self.views and (self.root / n).is_file()]
             if upcoming:
                 self._view(upcoming[0])
+            view.run_all()
+        return view
+
+    @functools.cache
+    def notebook7_own_errors(self) -> tuple:
+        """Page errors of Notebook 7's own file browser (``/tree``), with no notebook open:
+        what Notebook 7 shows whatever the kit does."""
+        page = self.context.new_page()
+        errors: list = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{self.base}/tree", wait_until="load")
+            page.wait_for_selector(".jp-DirListing-content", timeout=60_000)
+            page.wait_for_timeout(2_000)
+        finally:
+            page.close()
+        return tuple(errors)
+
+    def run_in_notebook7(self, name: str) -> Notebook7View:
+        """Notebook ``name`` opened and run once in Notebook 7 (``/notebooks/...``), served by
+        the same server. It runs a copy in ``notebook7/`` so that its kernel session is not
+        the JupyterLab page's (sessions are per path)."""
+        view = self.views.get(("notebook7", name))
+        if view is None:
+            copy = self.root / NOTEBOOK7_FOLDER / name
+            if not copy.is_file():
+                if not (self.root / name).is_file():
+                    pytest.fail(f"notebooks/{name} does not exist", pytrace=False)
+                copy.parent.mkdir(exist_ok=True)
+                shutil.copy(self.root / name, copy)
+            view = self.views[("notebook7", name)] = Notebook7View(self, f"{NOTEBOOK7_FOLDER}/{name}")
+        touch(view)
+        if not view.runs:
+            view.open()
             view.run_all()
         return view
 
