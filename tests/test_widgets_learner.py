@@ -14,7 +14,7 @@ import pytest
 import kit
 from kit import KitDataError
 from kit.widgets import CaseExplorer, DecisionDesk, Quiz
-from kit.widgets.quiz import parse_choices, quiz_questions
+from kit.widgets.quiz import quiz_questions
 
 from widgetprobe import IMG, IMG_ESC, SCRIPT, SCRIPT_ESC, all_html, walk
 
@@ -529,10 +529,9 @@ def test_quiz_topic_and_bad_rows(qcb, cb):
     assert repr(quiz) == "Quiz(question 1 of 1, score 0 of 0, topic b)"
     with pytest.raises(KitDataError, match="topics are 'a', 'b'"):
         Quiz(qcb, topic="nope")
-    bad = with_quiz(cb, [{"question_id": "q1", "question": "?", "choices": "A | B",
-                          "answer": "C", "explanation": "."}])
     with pytest.raises(KitDataError, match="q1.*not exactly one of its choices"):
-        Quiz(bad)
+        with_quiz(cb, [{"question_id": "q1", "question": "?", "choices": "A | B",  # fails at load
+                        "answer": "C", "explanation": "."}])
     with pytest.raises(KitDataError, match="no quiz questions"):
         Quiz(cb)                                                  # synthetic case: no quiz.csv
 
@@ -578,11 +577,6 @@ def test_quiz_error_in_callback_shows_in_the_app(qcb):
     quiz.check_button.click()
     assert "PermissionError" in quiz.message.value and "read-only folder" in quiz.message.value
     assert "Correct" in quiz.feedback.value                        # the learner still sees it
-
-
-def test_parse_choices():
-    assert parse_choices(" a | b|c ") == ["a", "b", "c"]
-    assert parse_choices("a | | b") == ["a", "b"]
 
 
 # --------------------------------------------------------------------------- data/quiz.csv
