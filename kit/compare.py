@@ -64,10 +64,6 @@ def _missing(value) -> bool:
         return False
 
 
-#: Old private name, still imported by kit.widgets.desk: drop it once desk uses kit.words.blank.
-_blank = _missing
-
-
 def as_rule_tuple(value, *, where=_WHERE, column="rules") -> tuple:
     """Normalise a rules cell to a tuple of rule ids (order kept, duplicates dropped).
 

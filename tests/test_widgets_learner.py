@@ -14,6 +14,7 @@ import pytest
 import kit
 from kit import KitDataError
 from kit.widgets import CaseExplorer, DecisionDesk, Quiz
+from kit.widgets.cards import allegations_html, twitter_card_html
 from kit.widgets.quiz import quiz_questions
 
 from widgetprobe import IMG, IMG_ESC, SCRIPT, SCRIPT_ESC, all_html, walk
@@ -455,6 +456,20 @@ def test_explorer_on_the_shipped_case_file(casebook):
         ex.select(item_id)
         d = ex.detail.value
         assert d.index("Content note") < d.index('class="kit-item-text"')
+
+
+def test_desk_and_explorer_share_one_card_of_what_twitter_did(cb, log):
+    items = cb.items.set_index("item_id")
+    desk = DecisionDesk(log, cb, items=["T1", "K1"])
+    ex = CaseExplorer(cb)
+    for item_id in ("T1", "K1"):
+        desk.go_to(item_id)
+        decide(desk, "none")
+        ex.select(item_id)
+        card = twitter_card_html(items.loc[item_id], cb)
+        assert card in desk.reveal.value and card in ex.detail.value, item_id
+    said = allegations_html(cb.allegations[cb.allegations.item_id == "K1"], cb)
+    assert "QUOTE-K1" in said and said in desk.reveal.value and said in ex.detail.value
 
 
 # --------------------------------------------------------------------------- Quiz
