@@ -417,6 +417,36 @@ def _cross_checks(frames: dict) -> None:
     if levels.duplicated().any() or (levels < 0).any():
         raise KitDataError("each action needs its own severity level, 0 or more",
                            file="data/actions.csv", column="level")
+    _check_quiz(frames["quiz"])
+
+
+#: What separates the choices in a quiz row's ``choices`` cell.
+QUIZ_CHOICE_SEP = "|"
+
+
+def quiz_choices(text: str) -> list:
+    """The choices of a quiz row: the ``choices`` cell split on ``|``, trimmed.
+
+    >>> quiz_choices("Two | Three |  Five or more ")
+    ['Two', 'Three', 'Five or more']
+    """
+    return [c.strip() for c in str(text).split(QUIZ_CHOICE_SEP) if c.strip()]
+
+
+def _check_quiz(quiz: pd.DataFrame) -> None:
+    """Every quiz row offers at least two different choices, and its answer is one of them."""
+    where = dict(file="data/quiz.csv")
+    for _, q in quiz.iterrows():
+        choices = quiz_choices(q.choices)
+        if len(choices) < 2:
+            raise KitDataError(f"question {q.question_id} needs at least two choices "
+                               "separated by ' | '", row=q._row, column="choices", **where)
+        if len(set(choices)) != len(choices):
+            raise KitDataError(f"question {q.question_id} lists a choice twice",
+                               row=q._row, column="choices", **where)
+        if q.answer not in choices:
+            raise KitDataError(f"the answer of question {q.question_id} ({q.answer!r}) is not "
+                               "exactly one of its choices", row=q._row, column="answer", **where)
 
 
 CURRENT_TO_RE = re.compile(r"^Current to:\s*(.*?)\s*$", re.MULTILINE)
@@ -601,8 +631,9 @@ def load_casebook(data_dir=None) -> Casebook:
 
     Raises :class:`kit.KitDataError` naming file, row and column on any problem:
     a missing or empty file, a file that is not CSV, a missing column, an empty
-    required field, a bad date, an unknown enumeration value, a duplicate id or an
-    id that refers to nothing.
+    required field, a bad date, an unknown enumeration value, a duplicate id, an
+    id that refers to nothing, or a quiz question with fewer than two choices, a
+    choice listed twice or an answer that is not one of its choices.
 
     >>> cb = load_casebook()
     >>> {"realDonaldTrump", "khamenei_ir"} <= set(cb.accounts.handle)

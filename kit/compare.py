@@ -29,7 +29,7 @@ import pandas as pd
 
 from .casebook import LEADERS, LIST_SEP
 from .errors import KitDataError
-from .words import blank, some
+from .words import blank, plural, some
 
 COMPARISON_COLUMNS = (
     "item_id", "leader", "handle", "title", "compare_group", "action", "level",
@@ -62,10 +62,6 @@ def _missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # list-likes: not missing
         return False
-
-
-#: Old private name, still imported by kit.widgets.desk: drop it once desk uses kit.words.blank.
-_blank = _missing
 
 
 def as_rule_tuple(value, *, where=_WHERE, column="rules") -> tuple:
@@ -241,6 +237,32 @@ def _one_learner(comparison, what) -> None:
         raise KitDataError(f"{what} is worked out for one learner at a time; this table holds "
                            f"{comparison['learner'].nunique()} learners (select one first)",
                            file="comparison", column="learner")
+
+
+def gap_verdict(level: int, twitter_level: int, rules=(), twitter_rules=()) -> str:
+    """How far one decision is from Twitter's, in words: ladder steps, then rules shared.
+
+    ``level`` and ``twitter_level`` are steps on the ladder (``casebook.action_levels``);
+    ``rules`` are the rule ids the learner ticked, ``twitter_rules`` those Twitter cited
+    (the sentence on rules is left out when Twitter cited none).
+
+    >>> gap_verdict(5, 4, (), ("civic_integrity",))
+    'You were 1 step stricter than Twitter. You ticked 0 of the 1 rule(s) Twitter cited.'
+    >>> gap_verdict(0, 2)
+    'You were 2 steps more lenient than Twitter.'
+    >>> gap_verdict(3, 3, ("a", "b"), ("b",))
+    'You chose the same step of the ladder as Twitter. You ticked 1 of the 1 rule(s) Twitter cited.'
+    """
+    gap = int(level) - int(twitter_level)
+    if gap == 0:
+        words = "You chose the same step of the ladder as Twitter."
+    else:
+        way = "stricter" if gap > 0 else "more lenient"
+        words = f"You were {plural(abs(gap), 'step')} {way} than Twitter."
+    if twitter_rules:
+        shared = set(rules) & set(twitter_rules)
+        words += f" You ticked {len(shared)} of the {len(twitter_rules)} rule(s) Twitter cited."
+    return words
 
 
 def leader_summary(comparison: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import kit
-from kit.casebook import DATA_DIR, SCHEMA, VERBATIM_CHECKS
+from kit.casebook import DATA_DIR, SCHEMA, VERBATIM_CHECKS, quiz_choices
 from casefiles import ROOT, read_table, write_table
 
 FACTS = ROOT.parent / "shared" / "research" / "facts.md"
@@ -356,6 +356,24 @@ def test_item_leader_must_match_its_account(data_copy):
 def test_a_framework_entry_is_not_a_rule_to_break(data_copy):
     _edit(data_copy, "allegations", lambda rows: rows[0].update(rule_id="public_interest_notice"))
     _raises(data_copy, "data/allegations.csv", "row 2", "not a rule a post can break")
+
+
+def test_quiz_choices():
+    assert quiz_choices(" a | b|c ") == ["a", "b", "c"]
+    assert quiz_choices("a | | b") == ["a", "b"]
+
+
+def test_quiz_answer_must_be_one_of_its_choices(data_copy):
+    _edit(data_copy, "quiz", lambda rows: rows[1].update(choices="A | B", answer="C"))
+    err = _raises(data_copy, "data/quiz.csv", "row 3", "'answer'", "not exactly one of its choices")
+    assert err.file == "data/quiz.csv" and err.row == 3 and err.column == "answer"
+
+
+def test_quiz_needs_two_different_choices(data_copy):
+    _edit(data_copy, "quiz", lambda rows: rows[0].update(choices="Only | ", answer="Only"))
+    _raises(data_copy, "data/quiz.csv", "row 2", "'choices'", "needs at least two choices")
+    _edit(data_copy, "quiz", lambda rows: rows[0].update(choices="A | B | A", answer="A"))
+    _raises(data_copy, "data/quiz.csv", "row 2", "'choices'", "lists a choice twice")
 
 
 def test_errors_are_value_errors_with_no_chained_traceback(data_copy):

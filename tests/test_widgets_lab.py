@@ -14,7 +14,7 @@ import pytest
 import kit
 from casefiles import make_case
 from kit.widgets import AttributionBoard, ClassDashboard, PolicyLab, Survey
-from kit.widgets.attribution import verdict
+from kit.attribution import verdict
 from kit.widgets.dashboard import kappa_reading
 from kit.widgets.policylab import outcome_rows
 
@@ -316,6 +316,21 @@ def test_survey_saves_and_reloads(case, log):
     again.save.click()
     assert len(log.path.read_text().splitlines()) == lines + 1
     assert log.answers().set_index("question_id").at["consistent", "answer"] == "partly"
+
+
+def test_apps_without_a_log_say_so_in_plain_words(case):
+    s = Survey(None, case)
+    s.choice["same_rules"].value = "yes"
+    s.save.click()
+    assert "no decision log to save to" in s.message.value
+    assert "Something went wrong" not in s.message.value          # a KitDataError, shown as is
+    board = AttributionBoard(None, case, handle="siteK")
+    board.judgement.value, board.reasons.value = "linked", "retweets"
+    board.record.click()
+    assert "no decision log to save to" in board.message.value
+    assert "Something went wrong" not in board.message.value
+    with pytest.raises(kit.KitDataError, match="unknown preset 'nope'"):
+        PolicyLab(case, preset="nope")
 
 
 # ----------------------------------------------------------------------------- ClassDashboard

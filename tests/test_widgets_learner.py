@@ -14,7 +14,8 @@ import pytest
 import kit
 from kit import KitDataError
 from kit.widgets import CaseExplorer, DecisionDesk, Quiz
-from kit.widgets.quiz import parse_choices, quiz_questions
+from kit.widgets.cards import allegations_html, twitter_card_html
+from kit.widgets.quiz import quiz_questions
 
 from widgetprobe import IMG, IMG_ESC, SCRIPT, SCRIPT_ESC, all_html, walk
 
@@ -457,6 +458,20 @@ def test_explorer_on_the_shipped_case_file(casebook):
         assert d.index("Content note") < d.index('class="kit-item-text"')
 
 
+def test_desk_and_explorer_share_one_card_of_what_twitter_did(cb, log):
+    items = cb.items.set_index("item_id")
+    desk = DecisionDesk(log, cb, items=["T1", "K1"])
+    ex = CaseExplorer(cb)
+    for item_id in ("T1", "K1"):
+        desk.go_to(item_id)
+        decide(desk, "none")
+        ex.select(item_id)
+        card = twitter_card_html(items.loc[item_id], cb)
+        assert card in desk.reveal.value and card in ex.detail.value, item_id
+    said = allegations_html(cb.allegations[cb.allegations.item_id == "K1"], cb)
+    assert "QUOTE-K1" in said and said in desk.reveal.value and said in ex.detail.value
+
+
 # --------------------------------------------------------------------------- Quiz
 
 QUIZ_COLUMNS = ["question_id", "topic", "question", "choices", "answer", "explanation",
@@ -529,10 +544,9 @@ def test_quiz_topic_and_bad_rows(qcb, cb):
     assert repr(quiz) == "Quiz(question 1 of 1, score 0 of 0, topic b)"
     with pytest.raises(KitDataError, match="topics are 'a', 'b'"):
         Quiz(qcb, topic="nope")
-    bad = with_quiz(cb, [{"question_id": "q1", "question": "?", "choices": "A | B",
-                          "answer": "C", "explanation": "."}])
     with pytest.raises(KitDataError, match="q1.*not exactly one of its choices"):
-        Quiz(bad)
+        with_quiz(cb, [{"question_id": "q1", "question": "?", "choices": "A | B",  # fails at load
+                        "answer": "C", "explanation": "."}])
     with pytest.raises(KitDataError, match="no quiz questions"):
         Quiz(cb)                                                  # synthetic case: no quiz.csv
 
@@ -578,11 +592,6 @@ def test_quiz_error_in_callback_shows_in_the_app(qcb):
     quiz.check_button.click()
     assert "PermissionError" in quiz.message.value and "read-only folder" in quiz.message.value
     assert "Correct" in quiz.feedback.value                        # the learner still sees it
-
-
-def test_parse_choices():
-    assert parse_choices(" a | b|c ") == ["a", "b", "c"]
-    assert parse_choices("a | | b") == ["a", "b"]
 
 
 # --------------------------------------------------------------------------- data/quiz.csv

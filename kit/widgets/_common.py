@@ -19,7 +19,10 @@ import traceback
 
 import ipywidgets as W
 
+from ..answers import latest_answers
+from ..casebook import LEADER_NAMES
 from ..errors import KitDataError
+from ..words import blank
 
 #: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
 STYLE = """
@@ -175,9 +178,9 @@ class KitApp(W.VBox):
         return wrapper
 
     def __repr__(self):  # stable text/plain for notebook regression tests
-        return f"{type(self).__name__}({self.summary()})"
+        return f"{type(self).__name__}({self.status_line()})"
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         """One line describing the app's state (used as its text representation)."""
         return self.kit_name
 
@@ -189,6 +192,32 @@ def labelled(widget, description: str, tooltip: str):
     if "description_width" in getattr(widget.style, "keys", []):
         widget.style.description_width = "initial"
     return widget
+
+
+def text_of(value) -> str:
+    """A cell as text: "" for a blank one (:func:`kit.words.blank`), else ``str(value)``.
+
+    >>> text_of(None), text_of(float("nan")), text_of("  "), text_of(12)
+    ('', '', '', '12')
+    """
+    return "" if blank(value) else str(value)
+
+
+def leader_name(leader) -> str:
+    """A leader id as people read it (``casebook.leader_names``); other values, such as an
+    event's "both", capitalised.
+
+    >>> leader_name("khamenei"), leader_name("both"), leader_name(None)
+    ('Khamenei', 'Both', '')
+    """
+    text = text_of(leader)
+    return LEADER_NAMES.get(text, text.title())
+
+
+def saved_answers(log, section: str) -> dict:
+    """``{question_id: (answer, rationale)}`` saved in ``log`` for one section of answers
+    (:func:`kit.answers.latest_answers`); ``{}`` without a log."""
+    return latest_answers(None if log is None else log.answers(), section)
 
 
 def fmt_date(value, precision: str = "day") -> str:
@@ -204,9 +233,11 @@ def fmt_date(value, precision: str = "day") -> str:
     """
     import pandas as pd
 
-    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+    if blank(value):
         return ""
     ts = pd.Timestamp(value)
+    if ts is pd.NaT:  # e.g. a NumPy NaT
+        return ""
     if precision == "year":
         return f"{ts.year}"
     if precision == "month":

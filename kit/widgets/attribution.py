@@ -16,14 +16,13 @@ question ``<handle>`` holds the judgement (reasons in its rationale), question
 """
 from __future__ import annotations
 
-from collections import Counter
-
 import ipywidgets as W
-import pandas as pd
 
+from ..attribution import verdict, weighed_alike
 from ..casebook import default_casebook
-from ._common import ChartSlot, KitApp, esc, labelled, source_links
-from .survey import latest_answers
+from ..errors import KitDataError
+from ..words import blank, day
+from ._common import ChartSlot, KitApp, esc, labelled, saved_answers, source_links
 
 SECTION = "attribution"
 
@@ -46,38 +45,11 @@ _VERDICT_WORDS = {"official": "official: run by the leader or his office",
                   "impostor": "an impostor: a fake account"}
 _POINTS_WORDS = {"official": "official", "linked": "linked", "impostor": "impostor",
                  "unclear": "unclear", "unsure": "unsure", "": "not weighed"}
-_SAME = {"unsure": "unclear"}  # the learner's "unsure" matches the data's "unclear"
 #: Whose conclusions the board reveals after the learner records: (claimant prefix, heading).
 VERDICTS = (
     ("Twitter", "What Twitter concluded"),
     ("Alliance for Securing Democracy", "What ASD's Hamilton 2.0 analysis suggests"),
 )
-
-
-def _date(value) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def verdict(evidence: pd.DataFrame, claimant: str):
-    """Which way a claimant's evidence points: the commonest direction other than "unclear".
-
-    Rows count when ``claimed_by`` starts with ``claimant`` (case-insensitive).
-    Returns ``(direction or None, rows)``; a tie goes to the first in the order
-    official, linked, impostor.
-
-    >>> ev = pd.DataFrame({"claimed_by": ["Twitter", "Twitter (again)", "ASD"],
-    ...                    "points_to": ["impostor", "unclear", "linked"]})
-    >>> verdict(ev, "twitter")[0], len(verdict(ev, "twitter")[1])
-    ('impostor', 2)
-    >>> verdict(ev, "nobody")[0] is None
-    True
-    """
-    mine = evidence[evidence["claimed_by"].astype(str).str.lower().str.startswith(claimant.lower())]
-    counts = Counter(p for p in mine["points_to"] if p != "unclear")
-    if not counts:
-        return None, mine
-    best = max(counts.values())
-    return next(p for p in ("official", "linked", "impostor") if counts.get(p) == best), mine
 
 
 class AttributionBoard(KitApp):
@@ -166,12 +138,12 @@ class AttributionBoard(KitApp):
             facts = []
             if a.get("language"):
                 facts.append(f"language: {esc(a['language'])}")
-            if _date(a.get("created")):
-                facts.append(f"created: {esc(_date(a['created']))}")
-            if a.get("followers") is not None and not pd.isna(a.get("followers")):
+            if day(a.get("created")):
+                facts.append(f"created: {esc(day(a['created']))}")
+            if not blank(a.get("followers")):
                 src = source_links(cb, a["followers_source_ids"]) if a["followers_source_ids"] else ""
                 facts.append(f"followers: {int(a['followers']):,} as of "
-                             f"{esc(_date(a['followers_as_of']))} {src}")
+                             f"{esc(day(a['followers_as_of']))} {src}")
             if facts:
                 parts.append("<p>" + " · ".join(facts) + "</p>")
         figs = cb.figures
@@ -189,7 +161,7 @@ class AttributionBoard(KitApp):
         if len(events):
             parts.append("<p><b>Timeline</b></p><ul>")
             for _, e in events.iterrows():
-                parts.append(f"<li>{esc(_date(e['date']))}: {esc(e['description'])} "
+                parts.append(f"<li>{esc(day(e['date']))}: {esc(e['description'])} "
                              f"{source_links(cb, e['source_ids'])}</li>")
             parts.append("</ul>")
         parts.append("</div>")
@@ -197,7 +169,7 @@ class AttributionBoard(KitApp):
 
     def _card(self, row):
         cb = self.casebook
-        date = f" · {esc(_date(row['date']))}" if _date(row["date"]) else ""
+        date = f" · {esc(day(row['date']))}" if day(row["date"]) else ""
         body = W.HTML(
             f"<p>{esc(row['claim'])}</p>"
             f"<p class='kit-muted'>Claimed by: {esc(row['claimed_by'])}{date} · "
@@ -217,7 +189,7 @@ class AttributionBoard(KitApp):
 
     # -- state ----------------------------------------------------------------------------
     def _load(self):
-        saved = latest_answers(self.decision_log, SECTION)
+        saved = saved_answers(self.decision_log, SECTION)
         prefix = f"{self.handle}."
         for qid, (answer, _) in saved.items():
             if qid.startswith(prefix) and qid[len(prefix):] in self.weights:
@@ -239,9 +211,9 @@ class AttributionBoard(KitApp):
             self.show_info("Write a sentence or two on why before recording.")
             return
         if self.decision_log is None:
-            raise ValueError("this board has no decision log to save to; create it with "
-                             "AttributionBoard(log)")
-        saved = latest_answers(self.decision_log, SECTION)
+            raise KitDataError("this board has no decision log to save to; create it with "
+                               "AttributionBoard(log)")
+        saved = saved_answers(self.decision_log, SECTION)
         for eid, weigh in self.weights.items():
             qid = f"{self.handle}.{eid}"
             if weigh.value and saved.get(qid, ("", ""))[0] != weigh.value:
@@ -280,8 +252,7 @@ class AttributionBoard(KitApp):
             body = []
             for _, r in ev.iterrows():
                 mine = self.weights[r["evidence_id"]].value
-                same = _SAME.get(mine, mine) == r["points_to"]
-                mark = " ✓" if mine and same else ""
+                mark = " ✓" if weighed_alike(mine, r["points_to"]) else ""
                 body.append(f"<tr><td>{esc(r['evidence_id'])}</td><td>{esc(r['claimed_by'])}</td>"
                             f"<td>{esc(_POINTS_WORDS.get(mine, mine))}{mark}</td>"
                             f"<td>{esc(r['points_to'])}</td></tr>")
@@ -302,10 +273,10 @@ class AttributionBoard(KitApp):
         items = items[(items["handle"] == self.handle) & (items["twitter_action"] != "none")]
         if not len(items):
             return ""
-        names = cb.actions.set_index("action_id")["name"]
+        names = cb.action_names
         out = ["<ul>"]
         for _, it in items.iterrows():
-            when = f" on {esc(_date(it['twitter_action_date']))}" if _date(
+            when = f" on {esc(day(it['twitter_action_date']))}" if day(
                 it["twitter_action_date"]) else ""
             reason = (f": <q>{esc(it['twitter_stated_reason'])}</q>"
                       if it["twitter_stated_reason"] else "")
@@ -314,7 +285,7 @@ class AttributionBoard(KitApp):
         out.append("</ul>")
         return "".join(out)
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         weighed = sum(1 for w in self.weights.values() if w.value)
         return (f"attribution: @{self.handle}, {len(self.weights)} pieces of evidence, "
                 f"{weighed} weighed, judgement {self.recorded or 'not recorded'}")

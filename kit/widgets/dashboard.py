@@ -16,6 +16,7 @@ import ipywidgets as W
 
 from ..classroom import agreement_words
 from ..casebook import default_casebook
+from ..words import blank, plural
 from ._common import ChartSlot, KitApp, esc, html_slot, labelled
 
 def kappa_reading(kappa: float) -> str:
@@ -30,11 +31,11 @@ def kappa_reading(kappa: float) -> str:
 
 
 def _pct(value) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.0%}"
+    return "" if blank(value) else f"{value:.0%}"
 
 
 def _num(value, fmt="{:.1f}") -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt.format(value)
+    return "" if blank(value) else fmt.format(value)
 
 
 class ClassDashboard(KitApp):
@@ -97,8 +98,7 @@ class ClassDashboard(KitApp):
         res = collect_class(Path(folder).expanduser(), self.casebook)
         self.results = res
         self._render(res)
-        self.show_info(f"Loaded {len(res.learners)} learner"
-                       f"{'s' if len(res.learners) != 1 else ''} from {folder}.")
+        self.show_info(f"Loaded {plural(len(res.learners), 'learner')} from {folder}.")
 
     # -- rendering ------------------------------------------------------------------------
     def _render(self, res):
@@ -109,9 +109,9 @@ class ClassDashboard(KitApp):
         else:
             shown = ", ".join(esc(x) for x in res.learners[:30])
             more = f" and {n - 30} more" if n > 30 else ""
-            self.overview.value = (f'<div class="kit-card"><p><b>{n} learner'
-                                   f'{"s" if n != 1 else ""}</b>, {len(res.decisions)} '
-                                   f"decisions.</p><p class='kit-muted'>{shown}{more}</p></div>")
+            self.overview.value = (f'<div class="kit-card"><p><b>{plural(n, "learner")}</b>, '
+                                   f"{len(res.decisions)} decisions.</p>"
+                                   f"<p class='kit-muted'>{shown}{more}</p></div>")
         self.problems.value = self._problems_html(res)
         self.kappa.value = self._kappa_html(res)
         from .. import charts
@@ -132,7 +132,7 @@ class ClassDashboard(KitApp):
         rows = "".join(f"<tr><td>{esc(r.file)}</td><td>{esc(words.get(r.kind, r.kind))}</td>"
                        f"<td>{esc(r.problem)}</td></tr>" for r in p.itertuples(index=False))
         skipped = int((p["kind"] == "skipped").sum())
-        head = (f"{skipped} file{'s' if skipped != 1 else ''} could not be used"
+        head = (f"{plural(skipped, 'file')} could not be used"
                 if skipped else "Files not used")
         return (f'<div class="kit-note" role="status"><b>{esc(head)}</b>'
                 '<div style="overflow-x:auto"><table class="kit-table"><tr><th>File</th>'
@@ -154,7 +154,7 @@ class ClassDashboard(KitApp):
         v = res.vs_twitter
         if not len(res.learners):
             return ""
-        names = dict(zip(self.casebook.actions.action_id, self.casebook.actions.name))
+        names = self.casebook.action_names
         head = ("<tr><th>Item</th><th>Leader</th><th>Title</th><th>Learners</th>"
                 "<th>Most chosen</th><th>Twitter</th><th>Agree with Twitter</th>"
                 "<th>Mean gap (steps)</th></tr>")
@@ -173,7 +173,7 @@ class ClassDashboard(KitApp):
                 f'<div style="overflow-x:auto"><table class="kit-table">{head}{"".join(body)}'
                 "</table></div>")
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         r = self.results
         if r is None:
             return "dash: not loaded"

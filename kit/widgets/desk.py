@@ -19,71 +19,13 @@ from __future__ import annotations
 import ipywidgets as W
 import pandas as pd
 
-from ..compare import as_rule_tuple
-from ..errors import KitDataError
-from ..compare import _blank  # one definition of 'no value'
 from ..casebook import default_casebook
-from ._common import KitApp, esc, fmt_date, html_slot, labelled, source_links
-
-#: How item kinds read in the desk.
-KIND_LABELS = {"post": "a post", "account": "the whole account"}
-
-
-
-
-def _text(value) -> str:
-    return "" if _blank(value) else str(value)
-
-
-def item_card_html(item, casebook=None) -> str:
-    """HTML for an item before any decision: header, content note, text, context.
-
-    ``item`` is a row of ``casebook.items`` (a Series or a dict). Nothing here tells
-    what Twitter did. All text is escaped; the content note comes before the text.
-
-    >>> html = item_card_html({"item_id": "T9", "title": "<b>t</b>", "handle": "a",
-    ...     "leader": "trump", "date": pd.Timestamp("2021-01-08"), "date_precision": "day",
-    ...     "kind": "post", "content_type": "verbatim", "text": "hi", "context": "c",
-    ...     "content_note": "Violent language."})
-    >>> "&lt;b&gt;t&lt;/b&gt;" in html, html.index("Violent language") < html.index("hi")
-    (True, True)
-    """
-    return _header_html(item) + note_html(item) + text_html(item) + context_html(item)
-
-
-def _header_html(item) -> str:
-    date = fmt_date(item.get("date"), _text(item.get("date_precision")) or "day")
-    bits = [f"@{esc(item.get('handle'))}", esc(_text(item.get("leader")).title()), esc(date),
-            esc(KIND_LABELS.get(_text(item.get("kind")), _text(item.get("kind"))))]
-    return (f'<div class="kit-desk-head"><h4 style="margin:4px 0">{esc(item.get("item_id"))} · '
-            f'{esc(item.get("title"))}</h4><div class="kit-muted">'
-            f'{" · ".join(b for b in bits if b)}</div></div>')
-
-
-def note_html(item) -> str:
-    """The content note box (empty string when the item has none)."""
-    note = _text(item.get("content_note"))
-    if not note:
-        return ""
-    return (f'<div class="kit-note kit-content-note" role="note"><b>Content note:</b> '
-            f'{esc(note)}</div>')
-
-
-def text_html(item) -> str:
-    """The item's text (verbatim, as a quote) or its neutral description."""
-    text = _text(item.get("text"))
-    lang = _text(item.get("language"))
-    if _text(item.get("content_type")) == "verbatim":
-        lang_attr = f' lang="{esc(lang)}"' if lang else ""
-        return (f'<blockquote class="kit-item-text"{lang_attr}>{esc(text)}</blockquote>'
-                '<div class="kit-muted">Exact text, as posted.</div>')
-    return (f'<p class="kit-item-text"><i>Description (not the original words):</i> '
-            f'{esc(text)}</p>')
-
-
-def context_html(item) -> str:
-    context = _text(item.get("context"))
-    return f'<p class="kit-item-context"><b>Context:</b> {esc(context)}</p>' if context else ""
+from ..compare import as_rule_tuple, gap_verdict
+from ..errors import KitDataError
+from ..words import blank
+from ._common import KitApp, esc, html_slot, labelled, source_links, text_of
+from .cards import (action_label, allegations_html, context_html, header_html, note_html,
+                    rule_list, text_html, twitter_card_html)
 
 
 class DecisionDesk(KitApp):
@@ -146,10 +88,7 @@ class DecisionDesk(KitApp):
         self.item_ids = ids
         self._items = table.set_index("item_id")
         self._rules = casebook.conduct_rules
-        self._rule_names = dict(zip(casebook.rules.rule_id, casebook.rules.name))
-        actions = casebook.actions.sort_values("level")
         self._levels = casebook.action_levels
-        self._action_names = dict(zip(actions.action_id, actions.name))
         self._allegations = casebook.allegations
         self._drafts: dict = {}
         self._syncing = False
@@ -193,8 +132,8 @@ class DecisionDesk(KitApp):
         rules_help = W.HTML('<b>Which rules did it break?</b> <span class="kit-muted">Tick none, '
                             'one or several; hover a rule to read it.</span>')
         self.action = W.RadioButtons(
-            options=[(f"{row['name']} (level {int(row['level'])})", row["action_id"])
-                     for _, row in actions.iterrows()], layout=W.Layout(width="auto"))
+            options=[(f"{casebook.action_names[a]} (level {self._levels[a]})", a)
+                     for a in casebook.ladder], layout=W.Layout(width="auto"))
         self.action.value = None
         labelled(self.action, "Action", "Twitter's enforcement ladder, from no action to "
                  "permanent suspension: pick the step you think fits")
@@ -247,13 +186,13 @@ class DecisionDesk(KitApp):
         if "revision" in table.columns:
             table = table.sort_values("revision", kind="stable")
         for _, row in table.iterrows():
-            if _blank(row.get("action")):
+            if blank(row.get("action")):
                 out.pop(row["item_id"], None)  # a cleared decision
                 continue
             out[str(row["item_id"])] = {
                 "rules": as_rule_tuple(row.get("rules"), where="the decision log"),
                 "action": str(row["action"]),
-                "rationale": _text(row.get("rationale")),
+                "rationale": text_of(row.get("rationale")),
             }
         return out
 
@@ -350,7 +289,7 @@ class DecisionDesk(KitApp):
             self.picker.value = item_id
         finally:
             self._syncing = False
-        self.header.value = _header_html(item)
+        self.header.value = header_html(item)
         self.note.value = note_html(item)
         self.text.value = text_html(item)
         if self.note.value:
@@ -399,7 +338,7 @@ class DecisionDesk(KitApp):
             saved = state
         self._decided[item_id] = {"rules": as_rule_tuple(saved.get("rules")),
                                   "action": str(saved.get("action")),
-                                  "rationale": _text(saved.get("rationale"))}
+                                  "rationale": text_of(saved.get("rationale"))}
         self._drafts.pop(item_id, None)
         options = self._picker_options()
         self._syncing = True
@@ -413,14 +352,6 @@ class DecisionDesk(KitApp):
         self.show_info(f"Saved your decision on {item_id}. Twitter's decision is shown below. "
                        + (f"{left} item(s) left to decide." if left else "All items decided."))
 
-    def _names(self, rule_ids) -> str:
-        return ", ".join(esc(self._rule_names.get(r, r)) for r in rule_ids)
-
-    def _action_label(self, action_id) -> str:
-        name = self._action_names.get(action_id, action_id)
-        level = self._levels.get(action_id)
-        return f"{esc(name)}" + (f" (level {level})" if level is not None else "")
-
     def _reveal_html(self, item_id) -> str:
         mine = self._decided.get(item_id)
         if mine is None:
@@ -428,60 +359,23 @@ class DecisionDesk(KitApp):
                     'appears here once you save yours.</div>')
         it = self._items.loc[item_id]
         cb = self.casebook
-        t_action = it["twitter_action"]
-        t_date = fmt_date(it["twitter_action_date"])
-        parts = ['<div class="kit-card kit-desk-reveal-card">',
-                 '<h4 style="margin:4px 0">What Twitter did</h4>',
-                 f'<p><b>{self._action_label(t_action)}</b>'
-                 + (f" · {esc(t_date)}" if t_date else "") + "</p>"]
-        t_rules = it["twitter_rule_ids"] or ()
-        parts.append("<p>Rules Twitter cited: "
-                     + (self._names(t_rules) if t_rules else "none reported") + "</p>")
-        reason = _text(it["twitter_stated_reason"])
-        if reason:
-            parts.append(f"<p>Twitter's stated reason:</p><blockquote>{esc(reason)}</blockquote>")
-        note = _text(it["action_note"])
-        if note:
-            parts.append(f'<p class="kit-muted">{esc(note)}</p>')
-
-        parts.append('<h4 style="margin:8px 0 4px">Your decision</h4>')
-        parts.append(f"<p><b>{self._action_label(mine['action'])}</b> · rules: "
-                     + (self._names(mine["rules"]) if mine["rules"] else "none") + "</p>")
+        parts = ['<div class="kit-card kit-desk-reveal-card">', twitter_card_html(it, cb),
+                 '<h4 style="margin:8px 0 4px">Your decision</h4>',
+                 f"<p><b>{action_label(cb, mine['action'])}</b> · rules: "
+                 + rule_list(cb, mine["rules"], none="none") + "</p>"]
         if mine["rationale"].strip():
             parts.append(f'<blockquote class="kit-desk-your-rationale">{esc(mine["rationale"])}'
                          "</blockquote>")
-        mine_level, t_level = self._levels.get(mine["action"]), self._levels.get(t_action)
+        mine_level, t_level = self._levels.get(mine["action"]), self._levels.get(it["twitter_action"])
         if mine_level is not None and t_level is not None:
-            gap = mine_level - t_level
-            if gap == 0:
-                verdict = "You chose the same step of the ladder as Twitter."
-            else:
-                word = "stricter" if gap > 0 else "more lenient"
-                verdict = (f"You were {abs(gap)} step{'s' if abs(gap) != 1 else ''} {word} "
-                           "than Twitter.")
-            shared = set(mine["rules"]) & set(t_rules)
-            if t_rules:
-                verdict += f" You ticked {len(shared)} of the {len(t_rules)} rule(s) Twitter cited."
+            verdict = gap_verdict(mine_level, t_level, mine["rules"], it["twitter_rule_ids"] or ())
             parts.append(f'<p class="kit-desk-verdict">{esc(verdict)}</p>')
-
-        alleg = self._allegations[self._allegations.item_id == item_id]
-        if len(alleg):
-            parts.append('<h4 style="margin:8px 0 4px">Who said which rule was broken</h4><ul>')
-            for _, a in alleg.iterrows():
-                when = fmt_date(a["date"])
-                quote = _text(a["quote"])
-                parts.append(
-                    f"<li>{esc(a['alleged_by'])} ({esc(a['alleger_kind'])})"
-                    + (f", {esc(when)}" if when else "")
-                    + f": {self._names([a['rule_id']])}"
-                    + (f"<blockquote>{esc(quote)}</blockquote>" if quote else "")
-                    + f' <span class="kit-muted">{source_links(cb, a["source_ids"])}</span></li>')
-            parts.append("</ul>")
+        parts.append(allegations_html(self._allegations[self._allegations.item_id == item_id], cb))
         parts.append(f'<p class="kit-muted">Sources: {source_links(cb, it["source_ids"])}</p>')
         parts.append("</div>")
         return "".join(parts)
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         n = len(self.item_ids)
         return (f"{self.current_item_id}, item {self.index + 1} of {n}, "
                 f"{len(self.decided_ids())} of {n} decided")

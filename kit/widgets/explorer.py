@@ -14,10 +14,12 @@ from __future__ import annotations
 import ipywidgets as W
 import pandas as pd
 
-from ..casebook import LEADERS
 from ..casebook import default_casebook
-from ._common import KitApp, esc, fmt_date, labelled, source_links
-from .desk import _blank, _header_html, _text, context_html, note_html, text_html
+from ..errors import KitDataError
+from ..words import blank
+from ._common import KitApp, esc, fmt_date, labelled, leader_name, text_of
+from .cards import (allegations_html, context_html, header_html, note_html, sources_html,
+                    text_html, twitter_card_html)
 
 VIEWS = {"items": "Items to decide on", "accounts": "Accounts",
          "events": "Events (timeline)"}
@@ -55,9 +57,7 @@ class CaseExplorer(KitApp):
         self._tables = {"items": casebook.items, "accounts": casebook.accounts,
                         "events": casebook.events}
         self._allegations = casebook.allegations
-        rules = casebook.rules
-        self._rule_names = dict(zip(rules.rule_id, rules.name))
-        self._action_names = dict(zip(casebook.actions.action_id, casebook.actions.name))
+        self._action_names = casebook.action_names
         self._item_rules = self._rules_per_item()
         self._syncing = False
 
@@ -67,7 +67,8 @@ class CaseExplorer(KitApp):
                                         value="items", layout=narrow()),
                              "Show", "Which part of the case file to browse")
         self.leader = labelled(W.Dropdown(options=[("Both leaders", _ALL)]
-                                          + [(name.title(), name) for name in LEADERS],
+                                          + [(casebook.leader_names[leader], leader)
+                                             for leader in casebook.leader_order],
                                           value=_ALL, layout=narrow()),
                                "Leader", "Only records about this leader (events about both "
                                "leaders are always included)")
@@ -163,7 +164,7 @@ class CaseExplorer(KitApp):
                 df = df[df.date <= pd.Timestamp(hi)]
         words = self.search.value.strip().lower()
         if words:
-            text = pd.Series([" ".join(str(v) for v in row if not _blank(v)).lower()
+            text = pd.Series([" ".join(str(v) for v in row if not blank(v)).lower()
                               for row in df.itertuples(index=False)], index=df.index, dtype=object)
             for w in words.split():
                 text_ok = text.str.contains(w.lstrip("@"), regex=False)
@@ -179,7 +180,7 @@ class CaseExplorer(KitApp):
             date = fmt_date(row.date, row.date_precision)
             return f"{row.item_id} · {date} · @{row.handle} · {row.title}"
         if view == "accounts":
-            return f"@{row.handle} · {row.leader.title()} · {row.role.replace('_', ' ')} · {row.platform}"
+            return f"@{row.handle} · {leader_name(row.leader)} · {row.role.replace('_', ' ')} · {row.platform}"
         date = fmt_date(row.date, row.date_precision)
         desc = row.description if len(row.description) <= 90 else row.description[:87] + "…"
         return f"{date} · {row.actor} · {desc}"
@@ -234,7 +235,6 @@ class CaseExplorer(KitApp):
 
     def select(self, key: str) -> None:
         """Show the record with this id (an item id, a handle or an event id)."""
-        from ..errors import KitDataError
         if key not in {v for _, v in self.results.options}:
             raise KitDataError(f"{key!r} is not among the {self.view.value!r} shown; change the "
                                "view or clear the filters", column=_KEY[self.view.value])
@@ -256,40 +256,16 @@ class CaseExplorer(KitApp):
         self.detail.value = f'<div class="kit-card kit-explorer-record">{html}</div>'
 
     def _src(self, ids) -> str:
-        ids = tuple(ids or ())
-        return (f' <span class="kit-muted kit-sources">[{source_links(self.casebook, ids)}]</span>'
-                if ids else "")
-
-    def _rules_text(self, ids) -> str:
-        return ", ".join(esc(self._rule_names.get(r, r)) for r in ids) or "none reported"
+        return sources_html(self.casebook, ids)
 
     def _item_html(self, it) -> str:
         item = it.to_dict()
-        parts = [_header_html(item), note_html(item), text_html(item), context_html(item),
+        parts = [header_html(item), note_html(item), text_html(item), context_html(item),
                  f'<p class="kit-muted">Sources:{self._src(it.source_ids)}</p>']
         if self.show_outcomes:
-            date = fmt_date(it.twitter_action_date)
-            parts.append("<h4 style='margin:8px 0 4px'>What Twitter did</h4><p><b>"
-                         + esc(self._action_names.get(it.twitter_action, it.twitter_action))
-                         + "</b>" + (f" · {esc(date)}" if date else "")
-                         + f"<br>Rules Twitter cited: {self._rules_text(it.twitter_rule_ids)}</p>")
-            if _text(it.twitter_stated_reason):
-                parts.append(f"<p>Stated reason:</p><blockquote>{esc(it.twitter_stated_reason)}"
-                             "</blockquote>")
-            if _text(it.action_note):
-                parts.append(f'<p class="kit-muted">{esc(it.action_note)}</p>')
-            alleg = self._allegations[self._allegations.item_id == it.item_id]
-            if len(alleg):
-                parts.append("<h4 style='margin:8px 0 4px'>Who said which rule was broken</h4><ul>")
-                for _, a in alleg.iterrows():
-                    when = fmt_date(a.date)
-                    parts.append(f"<li>{esc(a.alleged_by)} ({esc(a.alleger_kind)})"
-                                 + (f", {esc(when)}" if when else "")
-                                 + f": {self._rules_text([a.rule_id])}"
-                                 + (f"<blockquote>{esc(a.quote)}</blockquote>"
-                                    if _text(a.quote) else "")
-                                 + f"{self._src(a.source_ids)}</li>")
-                parts.append("</ul>")
+            parts.append(twitter_card_html(item, self.casebook))
+            parts.append(allegations_html(
+                self._allegations[self._allegations.item_id == it.item_id], self.casebook))
         events = self._tables["events"]
         events = events[events.item_id == it.item_id]
         if self.show_outcomes and len(events):
@@ -305,21 +281,21 @@ class CaseExplorer(KitApp):
 
     def _account_html(self, a) -> str:
         def line(label, value, src=()):
-            value = _text(value)
+            value = text_of(value)
             return f"<li><b>{esc(label)}:</b> {esc(value)}{self._src(src)}</li>" if value else ""
 
         followers = ""
-        if not _blank(a.followers):
+        if not blank(a.followers):
             asof = fmt_date(a.followers_as_of)
             followers = f"{int(a.followers):,}" + (f" (as of {asof})" if asof else "")
         parts = [f"<h4 style='margin:4px 0'>@{esc(a.handle)}</h4><ul>",
-                 line("Leader", a.leader.title()), line("Platform", a.platform),
+                 line("Leader", leader_name(a.leader)), line("Platform", a.platform),
                  line("Display name", a.display_name), line("Role", a.role.replace("_", " ")),
                  line("Language", a.language),
                  line("Attribution", a.attribution + (f" — {a.attribution_note}"
-                                                      if _text(a.attribution_note) else "")),
+                                                      if text_of(a.attribution_note) else "")),
                  line("Verified", a.verified + (f" — {a.verified_note}"
-                                                if _text(a.verified_note) else "")),
+                                                if text_of(a.verified_note) else "")),
                  line("Created", fmt_date(a.created)),
                  line("Followers", followers, a.followers_source_ids),
                  line("What happened", a.status_note), "</ul>",
@@ -341,26 +317,26 @@ class CaseExplorer(KitApp):
                  f"{esc(e.actor)}</h4>",
                  '<div class="kit-muted">' + " · ".join(esc(x) for x in (
                      e.event_type.replace("_", " "), e.platform,
-                     f"@{e.handle}" if _text(e.handle) else "", e.leader.title()) if x)
+                     f"@{e.handle}" if text_of(e.handle) else "", leader_name(e.leader)) if x)
                  + "</div>"]
-        if _text(e.item_id):
+        if text_of(e.item_id):
             items = self._tables["items"]
             item = items[items.item_id == e.item_id]
             if len(item):
                 parts.append(note_html(item.iloc[0].to_dict()))
         parts.append(f"<p>{esc(e.description)}{self._src(e.source_ids)}</p>")
-        if _text(e.stated_reason):
+        if text_of(e.stated_reason):
             parts.append(f"<p>Stated reason:</p><blockquote>{esc(e.stated_reason)}</blockquote>")
         extra = []
-        if _text(e.action_id):
+        if text_of(e.action_id):
             extra.append(f"Action: {esc(self._action_names.get(e.action_id, e.action_id))}")
-        if _text(e.item_id):
+        if text_of(e.item_id):
             extra.append(f"Item: {esc(e.item_id)}")
         if extra:
             parts.append(f'<p class="kit-muted">{" · ".join(extra)}</p>')
         return "".join(parts)
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         n = len(self.results.options)
         sel = self.results.value
         return f"{self.view.value}: {n} shown" + (f", showing {sel}" if sel is not None else "")

@@ -20,6 +20,7 @@ import ipywidgets as W
 import pandas as pd
 
 from ..casebook import default_casebook
+from ..errors import KitDataError
 from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
                       outcome_sentences, outcome_timeline)
 from ..words import day
@@ -31,12 +32,12 @@ MAX_STRIKES = 10
 _SCALARS = ("name", "leader_treatment", "notice_min_followers", "notice_requires_verified",
             "linked_accounts_count", "lock_after", "suspend_after", "labels")
 
-TREATMENTS = (
+TREATMENT_CHOICES = (
     ("Same rules as everyone else", "same"),
     ("Public-interest notice for qualifying leaders", "public_interest"),
     ("Exempt: never act on a leader's account", "exempt"),
 )
-LABEL_SOURCES = (
+LABEL_SOURCE_CHOICES = (
     ("Every allegation in the case file", "allegations"),
     ("Only the rules Twitter itself cited", "twitter"),
     ("My own decisions", "decisions"),
@@ -117,7 +118,7 @@ class PolicyLab(KitApp):
         self.name = labelled(W.Text(value="my policy", layout=W.Layout(width="100%")),
                              "Policy name", TIPS["name"])
         self.leader_treatment = labelled(
-            W.Dropdown(options=list(TREATMENTS), value="same", layout=W.Layout(width="100%")),
+            W.Dropdown(options=list(TREATMENT_CHOICES), value="same", layout=W.Layout(width="100%")),
             "World leaders", TIPS["leader_treatment"])
         self.notice_min_followers = labelled(
             W.BoundedIntText(value=100_000, min=0, max=10**10, step=10_000,
@@ -136,7 +137,7 @@ class PolicyLab(KitApp):
         self.suspend_after = labelled(W.Dropdown(options=strikes, value=5,
                                                  layout=W.Layout(width="auto")),
                                       "Suspend at (strikes)", TIPS["suspend_after"])
-        sources = [o for o in LABEL_SOURCES if o[1] != "decisions" or log is not None]
+        sources = [o for o in LABEL_SOURCE_CHOICES if o[1] != "decisions" or log is not None]
         self.labels = labelled(W.Dropdown(options=sources, value="allegations",
                                           layout=W.Layout(width="100%")),
                                "Rules broken come from", TIPS["labels"])
@@ -195,8 +196,8 @@ class PolicyLab(KitApp):
             box.observe(self.safely(self._on_control), names="value")
         self.preset.observe(self.safely(self._on_preset), names="value")
         if preset not in PRESETS and preset != CUSTOM:
-            raise ValueError(f"unknown preset {preset!r}; choose one of "
-                             + ", ".join([*PRESETS, CUSTOM]))
+            raise KitDataError(f"unknown preset {preset!r}; choose one of "
+                               + ", ".join([*PRESETS, CUSTOM]), file="PolicyLab", column="preset")
         if preset == CUSTOM:
             self.safely(self.update)()
         else:
@@ -338,7 +339,7 @@ class PolicyLab(KitApp):
                                   "twitter_action")))
         return f'<div style="overflow-x:auto"><table class="kit-table">{head}{body}</table></div>'
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         out = self.outcomes
         if out is None:
             return f"lab: {self.preset.value}, no result"

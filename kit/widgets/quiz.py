@@ -14,27 +14,20 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..answers import latest_answers
+from ..casebook import default_casebook, quiz_choices
 from ..errors import KitDataError
-from ..casebook import default_casebook
 from ._common import KitApp, esc, labelled, source_links
 
-CHOICE_SEP = "|"
-
-
-def parse_choices(text: str) -> list:
-    """The choices of a quiz row: the ``choices`` cell split on ``|``, trimmed.
-
-    >>> parse_choices("Two | Three |  Five or more ")
-    ['Two', 'Three', 'Five or more']
-    """
-    return [c.strip() for c in str(text).split(CHOICE_SEP) if c.strip()]
+SECTION = "quiz"
 
 
 def quiz_questions(casebook, topic=None) -> list:
-    """The quiz questions as dicts (choices as a list), checked, optionally for one topic.
+    """The quiz questions as dicts (choices as a list), optionally for one topic.
 
-    Raises :class:`kit.KitDataError` when there are no questions (for that topic)
-    or when a row's answer is not exactly one of its choices.
+    The rows were checked when the case file was loaded (:func:`kit.load_casebook`:
+    at least two choices, none twice, the answer one of them). Raises
+    :class:`kit.KitDataError` when there are no questions (for that topic).
 
     >>> import kit
     >>> qs = quiz_questions(kit.load_casebook())
@@ -53,25 +46,12 @@ def quiz_questions(casebook, topic=None) -> list:
     if len(table) == 0:
         raise KitDataError("there are no quiz questions (add rows to data/quiz.csv)",
                            file="data/quiz.csv")
-    out = []
-    for _, row in table.iterrows():
-        choices = parse_choices(row.choices)
-        where = dict(file="data/quiz.csv")
-        if len(choices) < 2:
-            raise KitDataError(f"question {row.question_id} needs at least two choices "
-                               "separated by ' | '", column="choices", **where)
-        if len(set(choices)) != len(choices):
-            raise KitDataError(f"question {row.question_id} lists a choice twice",
-                               column="choices", **where)
-        if row.answer.strip() not in choices:
-            raise KitDataError(f"the answer of question {row.question_id} ({row.answer!r}) is not "
-                               "exactly one of its choices", column="answer", **where)
-        out.append({"question_id": row.question_id, "topic": row.topic,
-                    "question": row.question, "choices": choices,
-                    "answer": row.answer.strip(), "explanation": row.explanation,
-                    "rule_ids": tuple(row.rule_ids or ()),
-                    "source_ids": tuple(row.source_ids or ())})
-    return out
+    return [{"question_id": row.question_id, "topic": row.topic,
+             "question": row.question, "choices": quiz_choices(row.choices),
+             "answer": row.answer, "explanation": row.explanation,
+             "rule_ids": tuple(row.rule_ids or ()),
+             "source_ids": tuple(row.source_ids or ())}
+            for row in table.itertuples(index=False)]
 
 
 class Quiz(KitApp):
@@ -99,7 +79,7 @@ class Quiz(KitApp):
         self.topic = topic
         self.decision_log = log
         self.questions = quiz_questions(casebook, topic)
-        self._rule_names = dict(zip(casebook.rules.rule_id, casebook.rules.name))
+        self._rule_names = casebook.rule_names
         self.results: dict = {}     # question_id -> (first answer, correct?)
         self.index = 0
         self.finished = False
@@ -145,15 +125,13 @@ class Quiz(KitApp):
         if self.decision_log is None:
             return
         try:
-            saved = self.decision_log.answers()
+            latest = latest_answers(self.decision_log.answers(), SECTION)
         except Exception as exc:  # noqa: BLE001 - the quiz still works; say why nothing reloaded
             self.show_error(exc)
             return
-        saved = saved[saved.section == "quiz"]
-        latest = dict(zip(saved.question_id, saved.answer))
         for q in self.questions:
-            answer = latest.get(q["question_id"])
-            if isinstance(answer, str) and answer in q["choices"]:
+            answer, _ = latest.get(q["question_id"], (None, ""))
+            if answer in q["choices"]:
                 self.results[q["question_id"]] = (answer, answer == q["answer"])
         open_ = [i for i, q in enumerate(self.questions) if q["question_id"] not in self.results]
         self.index = open_[0] if open_ else max(len(self.questions) - 1, 0)
@@ -231,7 +209,7 @@ class Quiz(KitApp):
         self.clear_message()
         self._show()
         if self.decision_log is not None:
-            self.decision_log.record_answer("quiz", q["question_id"], answer)
+            self.decision_log.record_answer(SECTION, q["question_id"], answer)
 
     def _feedback_html(self, q, answer, correct) -> str:
         if correct:
@@ -245,7 +223,7 @@ class Quiz(KitApp):
                 + f'<p class="kit-muted">Sources: {source_links(self.casebook, q["source_ids"])}'
                 "</p>")
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         right, done = self.score
         where = "finished" if self.finished else f"question {self.index + 1} of {len(self.questions)}"
         return f"{where}, score {right} of {done}" + (f", topic {self.topic}" if self.topic else "")

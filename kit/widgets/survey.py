@@ -17,7 +17,9 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..casebook import default_casebook
-from ._common import KitApp, esc, html_slot, labelled, source_links
+from ..errors import KitDataError
+from ..words import plural
+from ._common import KitApp, esc, html_slot, labelled, saved_answers, source_links
 
 SECTION = "survey"
 NOT_ANSWERED = "not answered"
@@ -53,38 +55,6 @@ KIT_QUESTIONS = (
              "world leaders?",
      "choices": (("Yes, a lot", "a_lot"), ("A little", "a_little"), ("No", "no"))},
 )
-
-
-def latest_answers(log, section: str) -> dict:
-    """``{question_id: (answer, rationale)}``: the latest answer per question of ``section``.
-
-    Reads ``log.answers()`` (a table with section, question_id, answer and rationale
-    columns, oldest first); a log without answers gives ``{}``.
-
-    >>> import pandas as pd
-    >>> class Log:
-    ...     def answers(self):
-    ...         return pd.DataFrame({"section": ["survey", "survey", "quiz"],
-    ...                              "question_id": ["q1", "q1", "q1"],
-    ...                              "answer": ["no", "yes", "b"], "rationale": ["", "why", ""]})
-    >>> latest_answers(Log(), "survey")
-    {'q1': ('yes', 'why')}
-    """
-    if log is None:
-        return {}
-    table = log.answers()
-    if table is None or len(table) == 0:
-        return {}
-    rows = table.to_dict("records") if hasattr(table, "to_dict") else list(table)
-    out = {}
-    for row in rows:
-        if row.get("section") != section:
-            continue
-        rationale = row.get("rationale")
-        out[str(row.get("question_id"))] = (
-            "" if row.get("answer") is None else str(row.get("answer")),
-            rationale if isinstance(rationale, str) else "")
-    return out
 
 
 class Survey(KitApp):
@@ -163,8 +133,8 @@ class Survey(KitApp):
     def _options(self, q):
         if q["choices"] != "ladder":
             return list(q["choices"])
-        acts = self.casebook.actions.sort_values("level")
-        opts = [(f"{a['name']}", a["action_id"]) for _, a in acts.iterrows()]
+        cb = self.casebook
+        opts = [(cb.action_names[a], a) for a in cb.ladder]
         return opts + [("It depends on the rule and the harm", "depends")]
 
     def _question(self, q, label):
@@ -189,7 +159,7 @@ class Survey(KitApp):
 
     # -- state ----------------------------------------------------------------------------
     def _load(self):
-        saved = latest_answers(self.decision_log, SECTION)
+        saved = saved_answers(self.decision_log, SECTION)
         for qid, (answer, rationale) in saved.items():
             if qid not in self.choice:
                 continue
@@ -211,15 +181,15 @@ class Survey(KitApp):
             self.show_info("Choose an answer to at least one question first.")
             return
         if self.decision_log is None:
-            raise ValueError("this survey has no decision log to save to; create it with "
-                             "Survey(log)")
+            raise KitDataError("this survey has no decision log to save to; create it with "
+                               "Survey(log)")
         changed = {q: a for q, a in current.items() if self._saved.get(q) != a}
         for qid, (answer, rationale) in changed.items():
             self.decision_log.record_answer(SECTION, qid, answer, rationale=rationale)
             self._saved[qid] = (answer, rationale)
         self._render_recap()
         n = len(changed)
-        self.show_info(f"Saved {n} answer{'s' if n != 1 else ''}." if n
+        self.show_info(f"Saved {plural(n, 'answer')}." if n
                        else "Nothing new to save: your answers are already saved.")
 
     def _label_of(self, qid, value):
@@ -243,6 +213,6 @@ class Survey(KitApp):
         self.recap.value = ('<div class="kit-card"><b>Your saved answers</b><ul>'
                             + "".join(rows) + "</ul></div>")
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         return (f"survey: {len(self.answers())} of {len(self.choice)} answered, "
                 f"{len(self._saved)} saved")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import decisions
+from ..words import plural
 from ._common import KitApp, esc, html_slot, labelled
 
 
@@ -73,7 +74,7 @@ class Welcome(KitApp):
                 f'as <b>{esc(decisions.GUEST)}</b> until you save one.{where}</div>')
             return
         n = len(log.table())
-        earlier = (f" {n} decision{'s' if n != 1 else ''} already saved under this name: you "
+        earlier = (f" {plural(n, 'decision')} already saved under this name: you "
                    "can carry on where you left off." if n else "")
         head = "Saved." if saved_now else "Your name is saved."
         notes = " ".join(map(str, log.messages))
@@ -84,7 +85,7 @@ class Welcome(KitApp):
             + '<br><span class="kit-muted">Letters and digits are kept in the file name; other '
             "characters become “-”, so “Ali Reza” and “Ali-Reza” share one file.</span></div>")
 
-    def summary(self) -> str:
+    def status_line(self) -> str:
         if self.learner is None:
             return f"no name saved yet: decisions are saved as {decisions.GUEST}"
         return f"name saved: {self.learner}"
