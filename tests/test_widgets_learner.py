@@ -99,10 +99,14 @@ def test_desk_shows_item_note_first_and_text_collapsed(cb, log):
     desk = DecisionDesk(log, cb)
     assert desk.current_item_id == "T1"
     assert "Violent language" in desk.note.value and SCRIPT_ESC in desk.note.value
-    # the text sits in a closed accordion below the note
+    # the text sits folded away below the note, behind a plain toggle button
     assert desk.text_area.children == (desk.text_toggle,)
-    assert desk.text_toggle.selected_index is None
+    assert not desk.text_toggle.is_open and desk.text not in desk.text_toggle.children
     assert IMG_ESC in desk.text.value
+    desk.text_toggle.button.value = True          # the learner opens it
+    assert desk.text_toggle.children == (desk.text_toggle.button, desk.text)
+    desk.go_to("T1")                              # folded again when the item is shown again
+    assert not desk.text_toggle.is_open
     body = list(desk.children)
     assert body.index(desk.note) < body.index(desk.text_area)
     assert "&lt;b&gt;Bold&lt;/b&gt; lock" in desk.header.value and "@tr" in desk.header.value

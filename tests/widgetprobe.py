@@ -14,18 +14,20 @@ SCRIPT_ESC = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def walk(widget):
-    """The widget and every widget below it."""
+    """The widget and every widget below it, folded-away content (kit Fold) included."""
     yield widget
-    for child in getattr(widget, "children", ()):
+    children = list(getattr(widget, "children", ()))
+    folded = getattr(widget, "content", None)
+    if isinstance(folded, W.Widget) and folded not in children:
+        children.append(folded)
+    for child in children:
         yield from walk(child)
 
 
 def all_html(app) -> str:
-    """Every piece of HTML the app shows right now (HTML widgets and accordion titles)."""
+    """Every piece of HTML the app shows right now (HTML widgets, whether folded or not)."""
     parts = []
     for w in walk(app):
         if isinstance(w, W.HTML):
             parts.append(w.value)
-        if isinstance(w, W.Accordion):
-            parts.extend(t or "" for t in w.titles)
     return "\n".join(parts)

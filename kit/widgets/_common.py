@@ -118,6 +118,43 @@ def html_slot(css_class: str, width: str = "100%") -> W.HTML:
     return slot
 
 
+class Fold(W.VBox):
+    """A part of an app shown on request: a plain toggle button, then the content under it.
+
+    Used instead of ``ipywidgets.Accordion``, which Colab's widget manager cannot show; a
+    button is reachable with Tab and opened with Enter or Space everywhere.
+
+    >>> fold = Fold(W.HTML("the text"), "Show the text", "Hide the text", "kit-demo-fold")
+    >>> fold.is_open, len(fold.children)
+    (False, 1)
+    >>> fold.button.value = True
+    >>> fold.is_open, fold.button.description, len(fold.children)
+    (True, 'Hide the text', 2)
+    """
+
+    def __init__(self, content, show: str, hide: str, css_class: str, **kw):
+        self.content, self._show, self._hide = content, show, hide
+        self.button = W.ToggleButton(value=False, description=show, tooltip=show,
+                                     layout=W.Layout(width="auto"))
+        self.button.add_class(css_class)
+        super().__init__([self.button], layout=W.Layout(width="100%"), **kw)
+        self.button.observe(lambda change: self._draw(), names="value")
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.button.value)
+
+    def fold_away(self) -> None:
+        """Fold the content away again (e.g. when the app shows another item)."""
+        self.button.value = False
+        self._draw()
+
+    def _draw(self) -> None:
+        label = self._hide if self.is_open else self._show
+        self.button.description = self.button.tooltip = label
+        self.children = [self.button, self.content] if self.is_open else [self.button]
+
+
 def friendly_error(exc: BaseException) -> str:
     """The message a learner sees for an exception: KitDataError as is, others summarised."""
     if isinstance(exc, KitDataError):

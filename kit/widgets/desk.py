@@ -23,7 +23,7 @@ from ..casebook import default_casebook
 from ..compare import as_rule_tuple, gap_verdict
 from ..errors import KitDataError
 from ..words import blank
-from ._common import KitApp, esc, html_slot, labelled, source_links, text_of
+from ._common import Fold, KitApp, esc, html_slot, labelled, source_links, text_of
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
 
@@ -116,8 +116,8 @@ class DecisionDesk(KitApp):
         self.header = html_slot("kit-desk-item", width="auto")
         self.note = html_slot("kit-desk-note", width="auto")
         self.text = html_slot("kit-desk-text", width="auto")
-        self.text_toggle = W.Accordion(layout=W.Layout(width="auto"))
-        self.text_toggle.add_class("kit-desk-text-toggle")
+        self.text_toggle = Fold(self.text, "Show the text (read the content note first)",
+                                "Hide the text", "kit-desk-text-toggle")
         self.text_area = W.VBox(layout=W.Layout(width="auto"))
         self.context = html_slot("kit-desk-context", width="auto")
 
@@ -292,14 +292,8 @@ class DecisionDesk(KitApp):
         self.header.value = header_html(item)
         self.note.value = note_html(item)
         self.text.value = text_html(item)
-        if self.note.value:
-            self.text_toggle.children = [self.text]
-            self.text_toggle.set_title(0, "Show the text (read the content note first)")
-            self.text_toggle.selected_index = None
-            self.text_area.children = [self.text_toggle]
-        else:
-            self.text_toggle.children = []
-            self.text_area.children = [self.text]
+        self.text_toggle.fold_away()
+        self.text_area.children = [self.text_toggle] if self.note.value else [self.text]
         self.context.value = context_html(item) + (
             '<p class="kit-muted">The sources for this item are listed with Twitter\'s decision, '
             'after you save yours (their titles would give it away).</p>')

@@ -24,7 +24,7 @@ from ..errors import KitDataError
 from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
                       outcome_sentences, outcome_timeline)
 from ..words import day
-from ._common import ChartSlot, KitApp, esc, html_slot, labelled
+from ._common import ChartSlot, Fold, KitApp, esc, html_slot, labelled
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
@@ -184,9 +184,8 @@ class PolicyLab(KitApp):
         self.table = html_slot("kit-lab-table")
         self.chart_slot = ChartSlot("kit-lab-chart")
         self.items_html = html_slot("kit-lab-items")
-        details = W.Accordion(children=[self.items_html], titles=("Item by item: what the "
-                                                                   "policy did and why",),
-                              selected_index=None, layout=W.Layout(width="100%"))
+        details = Fold(self.items_html, "Item by item: what the policy did and why",
+                       "Hide the item-by-item list", "kit-lab-items-toggle")
         self.set_body(controls, W.HTML("<h4>What this policy would have done</h4>"),
                       self.describe, self.summary_html, self.table, self.chart_slot, details)
 
