@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 import tomllib
@@ -44,14 +45,19 @@ def _run(args, **kw):
 def installed(tmp_path_factory):
     """A wheel of the kit installed in a fresh virtual environment outside the checkout.
 
-    The environment sees the already-installed libraries (--system-site-packages) so the test
-    installs only the kit itself; the checkout's editable kit must not be what it imports."""
+    The environment sees the libraries already installed for this Python (a .pth file lists
+    their folders, which works whether or not the tests themselves run in a virtual
+    environment), so the test installs only the kit itself. Folders added by a .pth file do
+    not run their own .pth files, so the checkout's editable kit is not importable there."""
     tmp = tmp_path_factory.mktemp("wheel")
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", ROOT])
     wheel = next((tmp / "dist").glob("casebook_kit-*.whl"))
     venv = tmp / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", venv])
+    _run([sys.executable, "-m", "venv", venv])
     python = venv / "bin" / "python"
+    inner = _run([python, "-c", "import site; print(site.getsitepackages()[0])"]).strip()
+    outer = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(inner) / "kit-test-libraries.pth").write_text("\n".join(outer) + "\n")
     _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel])
     work = tmp / "elsewhere"
     work.mkdir()
