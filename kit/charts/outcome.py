@@ -2,21 +2,19 @@
 
 It draws ``kit.policy.outcome_timeline`` output and is redrawn on every change in
 the PolicyLab (goal: 50 ms for the whole update, see benchmarks/run.py), so the
-table is built in one plain-Python pass over the rows (pandas would cost several
-milliseconds per call on the few dozen rows of the case file) and altair's schema
-checks are skipped where every value is known to be valid.
+table is built in one plain-Python pass over the rows: pandas would cost several
+milliseconds per call on the few dozen rows of the case file.
 """
 from __future__ import annotations
 
 import altair as alt
-from altair.utils.schemapi import debug_mode
 import numpy as np
 import pandas as pd
 
 from ..casebook import LEADER_NAMES, LEADERS
 from ..words import plural
 from .frames import check_rows, ladder_frame, require
-from .style import (MAX_ROWS, WIDTH, leader_name, level_axis, level_scale, message_chart,
+from .style import (MAX_ROWS, WIDTH, finish, leader_name, level_axis, level_scale, message_chart,
                     row_header, who_scale)
 
 OUTCOME_NEEDED = ("handle", "leader", "date", "source", "action", "level")
@@ -170,36 +168,20 @@ def policy_outcome_chart(timeline: pd.DataFrame, casebook=None):
     if not len(table):
         return message_chart(title, summary)
     who = ["Twitter", "policy"]
-    # Every part below is built from known-good values, so altair's schema checks at
-    # construction (tens of milliseconds on every PolicyLab change) are skipped; the
-    # chart and its spec are exactly what the checked construction gives.
-    with debug_mode(False):
-        chart = alt.Chart(table).mark_line(interpolate="step-after", point=True,
-                                           strokeWidth=2).encode(
-            x=alt.X("date:T", title="Date of the item",
-                    axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("level:Q", scale=level_scale(ladder), axis=level_axis(ladder, "Action")),
-            color=alt.Color("source:N", title="Decided by", scale=who_scale("policy"),
-                            legend=alt.Legend(orient="bottom")),
-            strokeDash=alt.StrokeDash("source:N", title="Decided by",
-                                      scale=alt.Scale(domain=who, range=[[1, 0], [5, 3]])),
-            tooltip=[alt.Tooltip("account:N", title="Account"),
-                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                     alt.Tooltip("source:N", title="Decided by"),
-                     alt.Tooltip("action:N", title="Action"),
-                     alt.Tooltip("level:Q", title="Level"),
-                     alt.Tooltip("items:Q", title="Items that day")],
-        )
-        chart = _unchecked_properties(chart, width=WIDTH, height=90).facet(
-            row=alt.Row("account:N", sort=list(dict.fromkeys(table["account"])),
-                        header=row_header()),
-            spacing=8)
-        return _unchecked_properties(chart, title=alt.Title(title), description=summary)
-
-
-def _unchecked_properties(chart, **props):
-    """``chart.properties(**props)`` without re-validating values known to be valid."""
-    copy = chart.copy(deep=False)
-    for key, value in props.items():
-        setattr(copy, key, value)
-    return copy
+    chart = alt.Chart(table).mark_line(interpolate="step-after", point=True, strokeWidth=2).encode(
+        x=alt.X("date:T", title="Date of the item", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y("level:Q", scale=level_scale(ladder), axis=level_axis(ladder, "Action")),
+        color=alt.Color("source:N", title="Decided by", scale=who_scale("policy"),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("source:N", title="Decided by",
+                                  scale=alt.Scale(domain=who, range=[[1, 0], [5, 3]])),
+        tooltip=[alt.Tooltip("account:N", title="Account"),
+                 alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                 alt.Tooltip("source:N", title="Decided by"),
+                 alt.Tooltip("action:N", title="Action"),
+                 alt.Tooltip("level:Q", title="Level"),
+                 alt.Tooltip("items:Q", title="Items that day")],
+    ).properties(width=WIDTH, height=90).facet(
+        row=alt.Row("account:N", sort=list(dict.fromkeys(table["account"])), header=row_header()),
+        spacing=8)
+    return finish(chart, title, summary)
