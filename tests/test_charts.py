@@ -670,7 +670,7 @@ def test_setup_switches_to_offline_jupyter_rendering(altair_state):
 def test_setup_theme_sets_fonts_but_no_background(altair_state):
     C.setup()
     config = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()["config"]
-    assert config["font"] == C._FONT
+    assert config["font"] == C.style.FONT
     assert config["title"]["fontSize"] == 15
     assert "background" not in json.dumps(config)
 
@@ -704,31 +704,23 @@ def test_charts_of_the_shipped_case_file(casebook):
 
 def test_offline_bundle_is_cached_between_kernels(tmp_path, monkeypatch):
     import altair as alt
-    from kit import charts
+    from kit.charts import offline
 
     monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
-    charts.setup()
-    charts._save_bundle()
+    offline.setup()
+    offline.save_bundle()
     cached = list(tmp_path.glob("altair-*-offline.js"))
     assert len(cached) == 1 and "cdn.jsdelivr" not in cached[0].read_text(encoding="utf-8")[:5000]
     built = alt.JupyterChart._esm
     # a "new kernel": the class forgets its bundle, then loads the cached copy
     monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
     monkeypatch.setattr(alt.JupyterChart, "_esm", "")
-    charts._load_cached_bundle()
+    offline.load_cached_bundle()
     assert alt.JupyterChart._is_offline and alt.JupyterChart._esm == built
     # a truncated cache file is ignored (the bundle is rebuilt instead)
     cached[0].write_text("x", encoding="utf-8")
     monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
     monkeypatch.setattr(alt.JupyterChart, "_esm", "")
-    charts._load_cached_bundle()
+    offline.load_cached_bundle()
     assert not alt.JupyterChart._is_offline
 
-
-def test_policy_outcome_table_fast_path_matches_pandas_path(casebook, monkeypatch):
-    import kit
-    from kit import charts
-    timeline = kit.policy.outcome_timeline(kit.apply_policy(kit.PRESETS["twitter_2019"], casebook))
-    fast = charts.policy_outcome_table(timeline)
-    monkeypatch.setattr(charts, "_policy_outcome_table_small", lambda *a: None)
-    pd.testing.assert_frame_equal(fast, charts.policy_outcome_table(timeline))

@@ -1,0 +1,225 @@
+"""Attribution chart: the evidence on who runs an account (reported figures and claims).
+
+For a disputed account such as @khamenei_site: the figures reported about it (as
+bars, with the sources' own wording) and each attribution claim as a square in a
+row for what it points to (official, linked, impostor or unclear).
+"""
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..errors import KitDataError
+from ..words import plural
+from .frames import check_rows, ids_text
+from .style import (LABEL_LIMIT, LEADER_COLOURS, OKABE_ITO, POINTS_TO, POINTS_TO_COLOURS, WIDTH,
+                    finish, message_chart, short)
+
+ATTRIBUTION_COLUMNS = ("part", "label", "value", "value_from_text", "value_text", "reported_by", "date", "points_to",
+                       "claim", "claimed_by", "note", "source_ids", "position")
+
+
+_NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?![\w.,]?\d)")
+
+
+def _number_in_text(text) -> float:
+    """The first whole number written in digits in ``text`` ("more than 80 times" -> 80), else NaN."""
+    m = _NUMBER_RE.search(str(text or ""))
+    return float(m.group(1).replace(",", "")) if m else math.nan
+
+
+def _wrap(text: str, width: int = 34, lines: int = 3) -> str:
+    """Wrap text into at most ``lines`` lines joined by "|" (split again by the axis labelExpr)."""
+    out = textwrap.wrap(str(text), width) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = short(out[-1] + " …", width)
+    return "|".join(out)
+
+
+def attribution_table(casebook, handle: str = "khamenei_site") -> pd.DataFrame:
+    """The evidence on who runs ``handle``: reported figures and attribution claims, one row each.
+
+    ``part`` is "counts" (figures such as retweets or deletions), "followers"
+    (follower figures) or "evidence" (rows of ``casebook.evidence``; none until
+    that table is filled). Figures are those whose ``subject`` is the handle
+    (with or without "@", any case). Other columns: label (measure, or the
+    claim), value, value_text, reported_by, date, points_to, claim, claimed_by,
+    note, source_ids, position (the claim's place in its row of the chart).
+
+    >>> import kit
+    >>> t = attribution_table(kit.load_casebook())
+    >>> set(t.part) <= {"counts", "followers", "evidence"}
+    True
+    """
+    if not isinstance(handle, str) or not handle.strip():
+        raise KitDataError("give the account's handle, e.g. 'khamenei_site'", file="handle")
+    handle = handle.strip().lstrip("@")
+    accounts = casebook.accounts
+    if handle not in set(accounts["handle"]):
+        raise KitDataError(f"@{handle} is not an account in the case file", file="data/accounts.csv",
+                           column="handle")
+    figures, evidence = _figure_rows(casebook.figures, handle), _evidence_rows(casebook.evidence, handle)
+    out = pd.concat([f for f in (figures, evidence) if len(f)], ignore_index=True) \
+        if len(figures) or len(evidence) else pd.DataFrame(columns=list(ATTRIBUTION_COLUMNS))
+    out["position"] = out["position"].astype("int64")
+    out["date"] = pd.to_datetime(out["date"])
+    return check_rows(out[list(ATTRIBUTION_COLUMNS)], "attribution")
+
+
+def _figure_rows(fig: pd.DataFrame, handle: str) -> pd.DataFrame:
+    """The figures about ``handle`` (its subject, or "@handle" in the measure) as table rows."""
+    subject = fig["subject"].astype(str).str.strip().str.lstrip("@")
+    about = (subject.str.lower() == handle.lower()) | \
+        fig["measure"].astype(str).str.lower().str.contains(f"@{handle.lower()}", regex=False)
+    fig, subject = fig[about], subject[about]
+    is_followers = fig["measure"].astype(str).str.lower().str.contains("follower")
+    value = pd.to_numeric(fig["value"], errors="coerce").astype("float64")
+    from_text = fig["value_text"].map(_number_in_text)
+    return pd.DataFrame({
+        "part": np.where(is_followers, "followers", "counts"),
+        "label": [m if s.lower() == handle.lower() else f"{m} ({s})"
+                  for m, s in zip(fig["measure"].astype(str), subject)],
+        "value": value.where(value.notna(), from_text),
+        "value_from_text": value.isna() & from_text.notna(),
+        "value_text": fig["value_text"].astype(str),
+        "reported_by": fig["reported_by"].astype(str),
+        "date": fig["as_of"],
+        "points_to": "", "claim": "", "claimed_by": "",
+        "note": fig["note"].fillna("").astype(str),
+        "source_ids": fig["source_ids"].map(ids_text),
+        "position": 0,
+    })
+
+
+def _evidence_rows(ev: pd.DataFrame, handle: str) -> pd.DataFrame:
+    """The attribution claims about ``handle`` as table rows, numbered within what they point to."""
+    ev = ev[ev["handle"] == handle]
+    return pd.DataFrame({
+        "part": "evidence",
+        "label": ev["claim"].astype(str).map(lambda c: short(c, 80)),
+        "value": np.nan, "value_from_text": False, "value_text": "", "reported_by": "",
+        "date": ev["date"],
+        "points_to": ev["points_to"].astype(str),
+        "claim": ev["claim"].astype(str),
+        "claimed_by": ev["claimed_by"].astype(str),
+        "note": "",
+        "source_ids": ev["source_ids"].map(ids_text),
+        "position": ev.groupby("points_to").cumcount() + 1 if len(ev) else 0,
+    })
+
+
+def attribution_summary(table: pd.DataFrame, handle: str = "khamenei_site") -> str:
+    """One or two sentences summarising an :func:`attribution_table`.
+
+    >>> t = pd.DataFrame({"part": ["counts", "evidence", "evidence"], "label": ["retweets by state accounts", "", ""],
+    ...     "value_text": ["more than 80", "", ""], "reported_by": ["ASD", "", ""],
+    ...     "points_to": ["", "linked", "linked"]})
+    >>> attribution_summary(t)
+    'Reported about @khamenei_site: retweets by state accounts: more than 80. Of 2 pieces of attribution evidence, 2 point to linked.'
+    """
+    handle = handle.lstrip("@")
+    figs = table[table["part"] != "evidence"]
+    ev = table[table["part"] == "evidence"]
+    if len(figs):
+        figs = pd.concat([figs[figs["part"] == "counts"], figs[figs["part"] != "counts"]])
+        shown = [f"{r.label}: {r.value_text}" for r in figs.head(3).itertuples()]
+        more = f"; and {plural(len(figs) - 3, 'more figure')}" if len(figs) > 3 else ""
+        first = f"Reported about @{handle}: {'; '.join(shown)}{more}."
+    else:
+        first = f"No figures about @{handle} are in the case file."
+    if len(ev):
+        counts = ev["points_to"].value_counts()
+        parts = [f"{int(counts[p])} point to {p}" if int(counts[p]) != 1 else f"1 points to {p}"
+                 for p in POINTS_TO if p in counts.index and p != "unclear"]
+        if "unclear" in counts.index:
+            k = int(counts["unclear"])
+            parts.append(f"{k} {'is' if k == 1 else 'are'} unclear")
+        second = (f"Of {plural(len(ev), 'piece')} of attribution evidence, "
+                  + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + ".")
+    else:
+        second = f"No attribution evidence about @{handle} is in the case file yet."
+    return f"{first} {second}"
+
+
+def attribution_chart(casebook, handle: str = "khamenei_site"):
+    """Who runs ``handle``? Reported figures as bars and each attribution claim as a square.
+
+    Panels (each only when it has rows): counts (e.g. Hamilton 2.0's retweets by
+    state-linked accounts, by Khamenei's Farsi account, deletions), followers,
+    and the evidence table (one square per claim, in a row for what it points to:
+    official, linked, impostor or unclear). Bars are in the leader's colour; the
+    figures' own wording, who reports them and sources are in the tooltips.
+
+    >>> import kit
+    >>> chart = attribution_chart(kit.load_casebook())
+    >>> "@khamenei_site" in kit.charts.text_alternative(chart)
+    True
+    """
+    table = attribution_table(casebook, handle)
+    handle = handle.strip().lstrip("@")
+    leader = dict(zip(casebook.accounts.handle, casebook.accounts.leader)).get(handle)
+    colour = LEADER_COLOURS.get(leader, OKABE_ITO["grey"])
+    title = f"Who runs @{handle}? The evidence"
+    summary = attribution_summary(table, handle)
+    panels = []
+    for part, heading in (("counts", "Reported counts"), ("followers", "Followers")):
+        f = table[table["part"] == part]
+        if len(f):
+            panels.append(_figure_panel(f, part, heading, colour))
+    ev = table[table["part"] == "evidence"]
+    if len(ev):
+        panels.append(_evidence_panel(ev))
+    if not panels:
+        return message_chart(title, summary)
+    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=16)
+    return finish(chart, title, summary, "Figures as their sources word them, and each claim about "
+                                         "who runs the account")
+
+
+def _figure_panel(f: pd.DataFrame, part: str, heading: str, colour: str):
+    """Bars for the figures of one part ("counts" or "followers"), labelled as reported."""
+    rows = [f"{lab} ({rep})" if part == "followers" else lab
+            for lab, rep in zip(f["label"], f["reported_by"])]
+    f = f.assign(row=[_wrap(r) for r in rows], bar=f["value"].fillna(0.0),
+                 how=np.where(f["value_from_text"], "read from the wording (at least)",
+                              np.where(f["value"].isna(), "no number given", "as a number")))
+    base = alt.Chart(f, title=alt.Title(heading, fontSize=13, anchor="start"))
+    top = float(f["bar"].max())
+    y = alt.Y("row:N", title=None, sort=list(dict.fromkeys(f["row"])),
+              axis=alt.Axis(labelExpr="split(datum.label, '|')", labelLimit=LABEL_LIMIT + 60))
+    tips = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("value_text:N", title="As reported"),
+            alt.Tooltip("how:N", title="Bar length"),
+            alt.Tooltip("reported_by:N", title="Reported by"),
+            alt.Tooltip("date:T", title="As of", format="%d %b %Y"),
+            alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_ids:N", title="Sources")]
+    x = alt.X("bar:Q", title="Number" if part == "counts" else "Followers",
+              scale=alt.Scale(domain=[0, top * 1.5 if top > 0 else 1]), axis=alt.Axis(tickCount=4))
+    bars = base.mark_bar(color=colour).encode(x=x, y=y, tooltip=tips)
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        x=x, y=y, text=alt.Text("value_text:N"), tooltip=tips)
+    return (bars + text).properties(width=WIDTH - 160, height=alt.Step(40))
+
+
+def _evidence_panel(ev: pd.DataFrame):
+    """One square per attribution claim, in a row for what it points to."""
+    return alt.Chart(ev, title=alt.Title("Attribution evidence: one square per claim", fontSize=13,
+                                         anchor="start")) \
+        .mark_square(size=140, opacity=0.9).encode(
+            x=alt.X("position:Q", title="Number of claims", axis=alt.Axis(tickMinStep=1, format="d"),
+                    scale=alt.Scale(domain=[0, int(ev["position"].max()) + 1], nice=False)),
+            y=alt.Y("points_to:N", title="Points to", sort=list(POINTS_TO),
+                    scale=alt.Scale(domain=list(POINTS_TO))),
+            color=alt.Color("points_to:N", title="Points to", legend=None,
+                            scale=alt.Scale(domain=list(POINTS_TO), range=list(POINTS_TO_COLOURS))),
+            tooltip=[alt.Tooltip("claim:N", title="Claim"),
+                     alt.Tooltip("claimed_by:N", title="Claimed by"),
+                     alt.Tooltip("points_to:N", title="Points to"),
+                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                     alt.Tooltip("source_ids:N", title="Sources")],
+        ).properties(width=WIDTH - 160, height=alt.Step(24))

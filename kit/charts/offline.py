@@ -1,0 +1,117 @@
+"""Offline set-up: charts that render with no internet, and the cached JavaScript bundle.
+
+Call :func:`setup` once at the top of a notebook: it makes charts render with no
+internet (JupyterLab and Voila) and applies the kit's fonts and sizes. The bundle
+of JavaScript the charts need is built once per version of altair and vl-convert
+and cached in a file (:func:`bundle_path`): the one file the charts layer touches.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import altair as alt
+
+from ..errors import KitDataError
+from .style import THEME, kit_theme
+
+
+def setup() -> None:
+    """Prepare charts for this notebook: offline rendering and the kit's look. Call it first.
+
+    Charts then render as an interactive widget (``alt.JupyterChart``) whose
+    JavaScript comes from the installed ``vl-convert-python`` package, not from a
+    CDN, so they work in JupyterLab and Voila with no internet. The kit's theme
+    sets fonts and sizes (no background colour, so dark themes stay readable).
+    Calling it again does nothing new and is cheap. Returns ``None`` and prints
+    nothing.
+
+    >>> import altair as alt
+    >>> before = alt.renderers.active, dict(alt.renderers.options), alt.theme.active
+    >>> setup()
+    >>> alt.renderers.active, alt.renderers.options, alt.theme.active
+    ('jupyter', {'offline': True}, 'kit')
+    >>> setup()   # a second call is harmless
+    >>> _ = alt.renderers.enable(before[0], **before[1]), alt.theme.enable(before[2])  # undo
+    """
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(kit_theme)
+    if alt.theme.active != THEME:
+        alt.theme.enable(THEME)
+    if alt.renderers.active != "jupyter" or alt.renderers.options != {"offline": True}:
+        try:
+            import anywidget  # noqa: F401  (the jupyter renderer needs both)
+            import vl_convert  # noqa: F401
+        except ImportError:
+            raise ImportError("kit charts need the packages anywidget and vl-convert-python "
+                              "to draw offline; install them with "
+                              "'pip install -r requirements.txt'") from None
+        load_cached_bundle()
+        alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart.enable_offline()  # builds the JS bundle once (about a second); then a no-op
+    save_bundle()
+
+
+def show(chart) -> alt.JupyterChart:
+    """Wrap ``chart`` in an offline ``alt.JupyterChart`` widget (calls :func:`setup`).
+
+    Widgets embed the result and update it in place by assigning its ``.chart``.
+
+    >>> import altair as alt, pandas as pd
+    >>> view = show(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+    >>> type(view).__name__, view.chart.mark
+    ('JupyterChart', 'point')
+    """
+    if not isinstance(chart, alt.TopLevelMixin):
+        raise KitDataError(f"expected an Altair chart, got {type(chart).__name__}", file="chart")
+    setup()
+    return alt.JupyterChart(chart)
+
+
+def bundle_path():
+    """Where the offline JavaScript bundle is cached between kernels (None: no cache).
+
+    Building it with vl-convert costs 1.5–2 s in every new kernel; the cached copy
+    loads in milliseconds. Keyed by the altair and vl-convert versions, in
+    ``$KIT_CACHE_DIR`` or ``~/.cache/casebook-kit``. The one file the charts layer
+    touches; any problem with it just means building the bundle again.
+    """
+    try:
+        import vl_convert
+
+        base = os.environ.get("KIT_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "casebook-kit")
+        name = f"altair-{alt.__version__}-vl-convert-{vl_convert.__version__}-offline.js"
+        return os.path.join(base, name)
+    except Exception:  # noqa: BLE001 - no cache is fine
+        return None
+
+
+def load_cached_bundle() -> None:
+    """Give ``alt.JupyterChart`` the cached bundle, if there is a whole one (else nothing)."""
+    path = bundle_path()
+    if path is None or alt.JupyterChart._is_offline:
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            src = fh.read()
+    except OSError:
+        return
+    if len(src) > 100_000:  # a truncated file is rebuilt instead
+        alt.JupyterChart._esm = src
+        alt.JupyterChart._is_offline = True
+
+
+def save_bundle() -> None:
+    """Cache the bundle ``alt.JupyterChart`` built, once, written atomically (errors ignored)."""
+    path = bundle_path()
+    if path is None or not alt.JupyterChart._is_offline or os.path.exists(path):
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(alt.JupyterChart._esm)
+        os.replace(tmp, path)
+    except OSError:
+        pass

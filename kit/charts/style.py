@@ -1,0 +1,218 @@
+"""How kit charts look: palette, sizes, fonts, leader names, and the encodings charts share.
+
+Colours are fixed across the kit:
+
+* :data:`LEADER_COLOURS`: Trump vermillion, Khamenei blue (Okabe-Ito);
+* :data:`WHO_COLOURS`: Twitter black; a learner, a class or a policy reddish purple;
+* the enforcement ladder: :data:`LADDER_PALETTE`, an ordered scheme (viridis,
+  light = mild, dark = severe), keyed by ladder *level* so an action has the same
+  colour in every chart.
+
+Charts are at most :data:`WIDTH` pixels wide (plus axis labels) so they fit a
+narrow JupyterLab panel. No background colour is set: charts keep Vega's own
+(white) background, which stays readable under JupyterLab's dark theme.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ..casebook import LEADER_NAMES, LEADERS  # LEADER_NAMES: how charts name the leaders
+from ..errors import KitDataError
+
+#: Altair's limit of rows per chart; the kit aggregates before it is reached.
+MAX_ROWS = 5000
+#: Width in pixels of a chart's plotting area (labels come on top; total stays under 600).
+WIDTH = 340
+#: Longest y-axis label in pixels before it is cut with an ellipsis.
+LABEL_LIMIT = 160
+
+#: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), plus its grey.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7", "grey": "#999999",
+}
+#: The two leaders always get the same two colours.
+LEADER_COLOURS = {"trump": OKABE_ITO["vermillion"], "khamenei": OKABE_ITO["blue"]}
+#: Events concerning both leaders or neither.
+GENERAL_GROUP = "Both / general"
+#: Twitter's own actions are black everywhere; a learner's, a class's or a policy's purple.
+WHO_COLOURS = {"twitter": OKABE_ITO["black"], "other": OKABE_ITO["reddish_purple"]}
+#: The ordered scheme of the enforcement ladder, from the mildest level to the most severe
+#: (viridis with its palest yellow left out, so level 0 stays visible on white).
+LADDER_PALETTE = ("#8FD744", "#35B779", "#21908C", "#31688E", "#443A83", "#440154")
+#: Kinds of mark on the timeline, with their colours and shapes.
+EVENT_KINDS = ("Post", "Twitter action", "Other platform action", "Other event")
+EVENT_COLOURS = (OKABE_ITO["sky_blue"], OKABE_ITO["black"], OKABE_ITO["green"], OKABE_ITO["grey"])
+EVENT_SHAPES = ("circle", "square", "triangle-up", "diamond")
+#: What a piece of attribution evidence points to, with colours.
+POINTS_TO = ("official", "linked", "impostor", "unclear")
+POINTS_TO_COLOURS = (OKABE_ITO["green"], OKABE_ITO["orange"], OKABE_ITO["reddish_purple"],
+                     OKABE_ITO["grey"])
+
+#: The name of the kit's Altair theme (registered by :func:`kit.charts.setup`).
+THEME = "kit"
+#: The kit's font stack for every chart.
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def kit_theme() -> dict:
+    """The kit's Altair theme: fonts and sizes only (no background, no colours).
+
+    >>> kit_theme()["config"]["view"]
+    {'continuousWidth': 340, 'continuousHeight': 220}
+    """
+    return {
+        "config": {
+            "font": FONT,
+            "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12, "offset": 8},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal"},
+            "header": {"labelFontSize": 12, "titleFontSize": 12},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+            "view": {"continuousWidth": WIDTH, "continuousHeight": 220},
+        }
+    }
+
+
+# --------------------------------------------------------------------------- leaders
+
+def leader_name(leader) -> str:
+    """How a leader id is named on charts; events about both or neither are "Both / general".
+
+    >>> leader_name("trump"), leader_name("both"), leader_name(None)
+    ('Trump', 'Both / general', 'Both / general')
+    """
+    return LEADER_NAMES.get(leader, GENERAL_GROUP if leader in ("both", "none", "", None)
+                            else str(leader).title())
+
+
+def group_order(values) -> list:
+    """Leader groups in the kit's order (Trump, Khamenei), others after, general last.
+
+    >>> group_order(["Both / general", "Khamenei", "Other", "Trump"])
+    ['Trump', 'Khamenei', 'Other', 'Both / general']
+    """
+    order = [LEADER_NAMES[l] for l in LEADERS]
+    present = list(dict.fromkeys(values))
+    rest = sorted(v for v in present if v not in order and v != GENERAL_GROUP)
+    return [v for v in order if v in present] + rest + (
+        [GENERAL_GROUP] if GENERAL_GROUP in present else [])
+
+
+# --------------------------------------------------------------------------- text on charts
+
+def short(text, limit: int = 60) -> str:
+    """``text`` on one line, cut with an ellipsis at ``limit`` characters.
+
+    >>> short("a  very\\nlong title", 10)
+    'a very lo…'
+    """
+    text = "" if text is None else " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def item_labels(frame: pd.DataFrame) -> pd.Series:
+    """Short item labels for an axis; the item id is added where titles repeat.
+
+    >>> item_labels(pd.DataFrame({"title": ["A", "A", ""], "item_id": ["T1", "T2", "T3"]})).tolist()
+    ['A (T1)', 'A (T2)', 'T3']
+    """
+    titles = frame["title"].fillna("").astype(str).map(lambda t: short(t, 48))
+    ids = frame["item_id"].astype(str)
+    per_title = pd.DataFrame({"t": titles, "i": ids}).drop_duplicates().groupby("t")["i"].nunique()
+    dup = titles.map(per_title) > 1
+    return titles.where(~dup, titles + " (" + ids + ")").where(titles != "", ids)
+
+
+# --------------------------------------------------------------------------- ladder encodings
+
+def ladder_colour(level: int, top: int) -> str:
+    """Colour of a ladder level: the palette entry at ``level`` (rescaled for long ladders).
+
+    >>> ladder_colour(0, 5), ladder_colour(5, 5), ladder_colour(10, 10)
+    ('#8FD744', '#440154', '#440154')
+    """
+    n = len(LADDER_PALETTE)
+    if top < n:
+        return LADDER_PALETTE[max(0, min(int(level), n - 1))]
+    return LADDER_PALETTE[round(max(0, int(level)) * (n - 1) / top)]
+
+
+def ladder_scale(ladder: pd.DataFrame) -> alt.Scale:
+    """A colour scale giving each named action on ``ladder`` its level's colour."""
+    top = int(ladder["level"].max()) if len(ladder) else 0
+    named = ladder[ladder["action_id"] != ""]
+    return alt.Scale(domain=list(named["action_id"]),
+                     range=[ladder_colour(lv, top) for lv in named["level"]])
+
+
+def level_axis(ladder: pd.DataFrame, title: str) -> alt.Axis:
+    """A quantitative axis at the ladder's levels, labelled with action ids."""
+    levels = [int(v) for v in ladder["level"]]
+    expr = "''"
+    for lv, action in zip(reversed(levels), reversed(list(ladder["action_id"]))):
+        label = str(action).replace("\\", "\\\\").replace("'", "\\'")
+        text = f"{lv} {label}" if label else f"{lv}"
+        expr = f"datum.value == {lv} ? '{text}' : {expr}"
+    return alt.Axis(values=levels, labelExpr=expr, title=title, grid=True)
+
+
+def level_scale(ladder: pd.DataFrame) -> alt.Scale:
+    """A quantitative scale from the ladder's lowest level to its highest."""
+    if not len(ladder):
+        return alt.Scale()
+    return alt.Scale(domain=[int(ladder["level"].min()), int(ladder["level"].max())], nice=False,
+                     padding=8)
+
+
+def who_scale(label: str, twitter: str = "Twitter") -> alt.Scale:
+    """Twitter in black, ``label`` (a learner, the class, a policy) in purple."""
+    return alt.Scale(domain=[twitter, label], range=[WHO_COLOURS["twitter"], WHO_COLOURS["other"]])
+
+
+# --------------------------------------------------------------------------- titles and notes
+
+def row_header() -> alt.Header:
+    """The header of a chart's rows of panels (a leader or an account), bold on the left."""
+    return alt.Header(title=None, labelAngle=0, labelAlign="left", labelAnchor="start",
+                      labelOrient="top", labelFontWeight="bold", labelPadding=4)
+
+
+def finish(chart, title: str, description: str, subtitle: str | None = None):
+    """Give ``chart`` its title and its plain-language summary (the ``description``)."""
+    t = alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
+    return chart.properties(title=t, description=description)
+
+
+def message_chart(title: str, message: str):
+    """A chart that only says why there is nothing to draw (keeps widgets and notebooks simple).
+
+    >>> text_alternative(message_chart("Timeline", "Nothing to show."))
+    'Nothing to show.'
+    """
+    data = pd.DataFrame({"message": [message]})
+    chart = alt.Chart(data).mark_text(align="left", baseline="middle", fontSize=12).encode(
+        x=alt.value(0), y=alt.value(12), text=alt.Text("message:N"),
+        tooltip=[alt.Tooltip("message:N", title="Note")],
+    ).properties(width=WIDTH, height=24)
+    return finish(chart, title, message)
+
+
+def text_alternative(chart) -> str:
+    """The plain-language summary of a kit chart (its top-level ``description``).
+
+    Screen readers get the same text from the chart's ``aria-label``.
+
+    >>> from kit.charts import class_distribution_chart
+    >>> dist = pd.DataFrame({"item_id": ["T1", "T1"], "leader": ["trump", "trump"],
+    ...                      "title": ["A post", "A post"], "action": ["none", "suspend"],
+    ...                      "level": [0, 5], "count": [1, 3], "share": [0.25, 0.75]})
+    >>> text_alternative(class_distribution_chart(dist))
+    "4 decisions on 1 item. The most common choice was suspend (75% of decisions); the class was most divided on 'A post' (top choice 75%)."
+    """
+    description = getattr(chart, "description", alt.Undefined)
+    if description is alt.Undefined or not isinstance(description, str) or not description:
+        raise KitDataError("this chart has no text description (it was not made by kit.charts)",
+                           file="chart")
+    return description
