@@ -83,7 +83,7 @@ def served(tmp_path):
                 pytest.fail("Voila did not start:\n" + (tmp_path / "voila.log").read_text()[-3000:])
             time.sleep(0.3)
     try:
-        yield url, psutil.Process(proc.pid)
+        yield url, psutil.Process(proc.pid), tmp_path / "voila.log"
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -103,7 +103,7 @@ def _wait_for(condition, seconds: float) -> bool:
 
 
 def test_served_page_links_nothing_outside_the_server_and_its_kernel_is_culled(served):
-    url, proc = served
+    url, proc, log = served
     page = requests.get(url, timeout=120)
     assert page.status_code == 200 and "application/vnd.jupyter.widget-view+json" in page.text
     linked = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(https?://[^"]+)"', page.text)
@@ -111,5 +111,8 @@ def test_served_page_links_nothing_outside_the_server_and_its_kernel_is_culled(s
     assert "fontawesome" not in page.text
 
     # The page was loaded and closed (nothing connected): its kernel is culled.
-    assert _wait_for(lambda: len(_kernels(proc)) == 1, 30), "the page started no kernel"
+    started = re.findall(r"Kernel started: ([0-9a-f-]+)", log.read_text(errors="replace"))
+    assert len(started) == 1, "the page should have started exactly one kernel"
     assert _wait_for(lambda: _kernels(proc) == [], 60), "the closed page's kernel kept running"
+    culled = re.findall(r"Culling '\w+' kernel '\w+' \(([0-9a-f-]+)\)", log.read_text(errors="replace"))
+    assert culled == started, "the kernel was not shut down by culling"
