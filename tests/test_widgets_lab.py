@@ -441,3 +441,20 @@ def test_evidence_csv_is_sourced_and_neutral(casebook):
     assert set(ev.points_to) == {"official", "linked", "impostor", "unclear"}
     raw = json.dumps(ev.claim.tolist())
     assert "stealth bomber" not in raw  # the seed's error (AP: a drone)
+
+
+def test_policylab_chart_in_colab_is_the_charts_own_output(case):
+    """In Colab (detected from the environment) the chart is not an anywidget, which Colab's
+    front end cannot load offline: the slot shows the chart's own HTML output instead."""
+    import altair as alt
+    from kit.environment import detect
+    before = alt.renderers.active, dict(alt.renderers.options)
+    try:
+        kit.charts.setup(detect({"COLAB_RELEASE_TAG": "release-colab-test"}, {}))
+        lab = PolicyLab(case, preset="twitter_2019")
+        view = lab.chart_slot.view
+        assert not isinstance(view, alt.JupyterChart)
+        (output,) = view.outputs
+        assert "text/html" in output["data"] and "vega" in output["data"]["text/html"]
+    finally:
+        alt.renderers.enable(before[0], **before[1])

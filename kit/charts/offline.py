@@ -12,11 +12,12 @@ import tempfile
 
 import altair as alt
 
+from ..environment import detect
 from ..errors import KitDataError
 from .style import THEME, kit_theme
 
 
-def setup() -> None:
+def setup(environment=None) -> None:
     """Prepare charts for this notebook: offline rendering and the kit's look. Call it first.
 
     Charts then render as an interactive widget (``alt.JupyterChart``) whose
@@ -26,18 +27,29 @@ def setup() -> None:
     Calling it again does nothing new and is cheap. Returns ``None`` and prints
     nothing.
 
+    In Colab (``environment``, default :func:`kit.environment.detect`), whose front end
+    cannot run that widget, charts use Altair's ``colab`` renderer instead (Colab is online
+    and loads Vega itself), and :func:`show` returns the chart rather than a widget.
+
     >>> import altair as alt
     >>> before = alt.renderers.active, dict(alt.renderers.options), alt.theme.active
     >>> setup()
     >>> alt.renderers.active, alt.renderers.options, alt.theme.active
     ('jupyter', {'offline': True}, 'kit')
     >>> setup()   # a second call is harmless
+    >>> from kit.environment import Environment
+    >>> setup(Environment(front_end="colab"))
+    >>> alt.renderers.active, type(show(alt.Chart().mark_point())).__name__
+    ('colab', 'Chart')
     >>> _ = alt.renderers.enable(before[0], **before[1]), alt.theme.enable(before[2])  # undo
     """
     if THEME not in alt.theme.names():
         alt.theme.register(THEME, enable=False)(kit_theme)
     if alt.theme.active != THEME:
         alt.theme.enable(THEME)
+    if (environment or detect()).chart_renderer == "colab":
+        alt.renderers.enable("colab")
+        return
     if alt.renderers.active != "jupyter" or alt.renderers.options != {"offline": True}:
         try:
             import anywidget  # noqa: F401  (the jupyter renderer needs both)
@@ -52,8 +64,9 @@ def setup() -> None:
     save_bundle()
 
 
-def show(chart) -> alt.JupyterChart:
-    """Wrap ``chart`` in an offline ``alt.JupyterChart`` widget (calls :func:`setup`).
+def show(chart):
+    """Wrap ``chart`` in an offline ``alt.JupyterChart`` widget (calls :func:`setup` if it
+    has not been called; in Colab, where the widget cannot be shown, returns ``chart``).
 
     Widgets embed the result and update it in place by assigning its ``.chart``.
 
@@ -64,7 +77,10 @@ def show(chart) -> alt.JupyterChart:
     """
     if not isinstance(chart, alt.TopLevelMixin):
         raise KitDataError(f"expected an Altair chart, got {type(chart).__name__}", file="chart")
-    setup()
+    if alt.renderers.active != "colab":   # set by setup() in Colab
+        setup()
+    if alt.renderers.active == "colab":
+        return chart
     return alt.JupyterChart(chart)
 
 
