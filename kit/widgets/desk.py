@@ -20,10 +20,9 @@ import ipywidgets as W
 import pandas as pd
 
 from ..casebook import default_casebook
-from ..compare import as_rule_tuple, gap_verdict
+from ..compare import gap_verdict
 from ..errors import KitDataError
-from ..words import blank
-from ._common import Fold, KitApp, esc, html_slot, labelled, source_links, text_of
+from ._common import Fold, KitApp, esc, html_slot, labelled, source_links
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
 
@@ -42,12 +41,13 @@ class DecisionDesk(KitApp):
     ``kit-desk-reveal``.
 
     >>> import kit
-    >>> class Log:                       # any object with record() and table() works
+    >>> class Log:   # like DecisionLog: record() returns the saved record, table() the latest
     ...     def __init__(self):
     ...         self.rows = []
     ...     def record(self, item_id, rules, action, rationale=""):
     ...         self.rows.append(dict(item_id=item_id, rules=tuple(rules), action=action,
     ...                               rationale=rationale, revision=len(self.rows) + 1))
+    ...         return self.rows[-1]
     ...     def table(self):
     ...         return pd.DataFrame(self.rows, columns=["item_id", "rules", "action",
     ...                                                 "rationale", "revision"])
@@ -174,27 +174,19 @@ class DecisionDesk(KitApp):
 
     # -- state ---------------------------------------------------------------------------
     def _load_decisions(self) -> dict:
-        """item_id -> the learner's latest decision, read from the log."""
+        """item_id -> the learner's latest decision, read from the log.
+
+        ``DecisionLog.table()`` already holds one checked row per decided item (rules as a
+        tuple of known rule ids, a ladder action), so nothing is checked again here.
+        """
         try:
             table = self.decision_log.table()
         except Exception as exc:  # noqa: BLE001 - shown in the app, the desk still opens
             self.show_error(exc)
             return {}
-        out = {}
-        if table is None or len(table) == 0:
-            return out
-        if "revision" in table.columns:
-            table = table.sort_values("revision", kind="stable")
-        for _, row in table.iterrows():
-            if blank(row.get("action")):
-                out.pop(row["item_id"], None)  # a cleared decision
-                continue
-            out[str(row["item_id"])] = {
-                "rules": as_rule_tuple(row.get("rules"), where="the decision log"),
-                "action": str(row["action"]),
-                "rationale": text_of(row.get("rationale")),
-            }
-        return out
+        return {row.item_id: {"rules": tuple(row.rules), "action": row.action,
+                              "rationale": row.rationale}
+                for row in table.itertuples(index=False)}
 
     @property
     def current_item_id(self) -> str:
@@ -327,12 +319,9 @@ class DecisionDesk(KitApp):
                 "Nothing was saved; your rationale is still in the box."))
             return
         saved = self.decision_log.record(item_id, list(state["rules"]), state["action"],
-                                state["rationale"])
-        if not isinstance(saved, dict):  # a log that returns nothing: keep what was sent
-            saved = state
-        self._decided[item_id] = {"rules": as_rule_tuple(saved.get("rules")),
-                                  "action": str(saved.get("action")),
-                                  "rationale": text_of(saved.get("rationale"))}
+                                         state["rationale"])
+        self._decided[item_id] = {"rules": tuple(saved["rules"]), "action": saved["action"],
+                                  "rationale": saved["rationale"]}
         self._drafts.pop(item_id, None)
         options = self._picker_options()
         self._syncing = True
