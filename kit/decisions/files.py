@@ -8,6 +8,7 @@ implemented once:
   it into place (replacing, or only if nothing is there yet);
 - :func:`lock` and :func:`append` add bytes to a log under an exclusive lock;
 - :func:`set_aside` renames a damaged file to ``<name>.unreadable-<UTC time>``;
+- :func:`open_log` opens (or creates, complete with its first line) a log;
 - :func:`read_limited` opens an untrusted file read-only and reads at most a limit.
 
 >>> import tempfile
@@ -194,3 +195,43 @@ def read_limited(p, name, limit) -> bytes:
         raise KitDataError(f"the file cannot be read ({e.strerror or e})", file=name) from None
     finally:
         os.close(fd)
+
+
+def open_log(path: Path, write, first_bytes):
+    """An fd on the regular file ``path`` (read-only, or read-write appending), or None.
+
+    When writing and nothing is at ``path``, the file is created holding
+    ``first_bytes()`` (with :func:`atomic_write`, so a half-made file is never seen).
+    Returns None when reading and there is no file.
+    """
+    flags = (os.O_RDWR | os.O_APPEND) if write else os.O_RDONLY
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    name = str(path)
+    for _ in range(100):
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            if not write:
+                return None
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, first_bytes(), exclusive=True)
+            except OSError as e:
+                raise KitDataError(f"cannot create the decision file ({e.strerror or e})",
+                                   file=name) from None
+            continue
+        except IsADirectoryError:
+            raise KitDataError("this is a folder, not a decision file", file=name) from None
+        except PermissionError:
+            raise KitDataError("cannot open the decision file (permission denied)",
+                               file=name) from None
+        except OSError as e:
+            raise KitDataError(f"cannot open the decision file ({e.strerror or e})",
+                               file=name) from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise KitDataError("this is a folder, not a decision file" if stat.S_ISDIR(mode)
+                               else "this is not a regular file", file=name)
+        return fd
+    raise KitDataError("cannot create the decision file (it keeps disappearing)", file=name)

