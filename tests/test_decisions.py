@@ -23,6 +23,8 @@ import kit
 from casefiles import make_case
 from kit import KitDataError
 from kit import decisions as D
+from kit.decisions import files as F
+from kit.decisions import learner as L
 from kit.decisions import DecisionLog, safe_learner_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,7 +249,7 @@ def test_safe_learner_name_property(name):
     assert safe and len(safe) <= 60 and len(safe.encode("utf-8")) <= 150
     assert not any(c in safe for c in "/\\\x00.:*?\"<>|") and not safe.startswith("-")
     assert not any(ord(c) < 32 for c in safe)
-    assert safe.upper() not in D._WINDOWS_RESERVED
+    assert safe.upper() not in L.WINDOWS_RESERVED
     assert Path(safe).name == safe and safe not in (".", "..")
     assert safe_learner_name(safe) == safe   # idempotent
 
@@ -266,10 +268,10 @@ def test_default_folder_from_environment_or_project(tmp_path, monkeypatch):
     monkeypatch.setenv("KIT_DECISIONS_DIR", str(tmp_path / "a" / "b"))
     assert D.default_folder() == tmp_path / "a" / "b" and (tmp_path / "a" / "b").is_dir()
     monkeypatch.delenv("KIT_DECISIONS_DIR")
-    monkeypatch.setattr(D, "ROOT", tmp_path / "project")
+    monkeypatch.setattr(L, "ROOT", tmp_path / "project")
     assert D.default_folder() == tmp_path / "project" / "my-decisions"
     assert (tmp_path / "project" / "my-decisions").is_dir()
-    assert D.ROOT != ROOT and ROOT == Path(D.__file__).resolve().parent.parent
+    assert L.ROOT != ROOT and ROOT == Path(L.__file__).resolve().parents[2]
     (tmp_path / "file").write_text("x")
     monkeypatch.setenv("KIT_DECISIONS_DIR", str(tmp_path / "file"))
     with pytest.raises(KitDataError, match="is a file"):
@@ -546,7 +548,7 @@ def test_read_checks_the_size_before_reading(tmp_path, cb, monkeypatch):
     path = tmp_path / "big.json"
     with open(path, "wb") as fh:     # sparse: 6 GB that take no disk space
         fh.truncate(6_000_000_000)
-    monkeypatch.setattr(D, "_read_all", lambda *a: pytest.fail("read before the size check"))
+    monkeypatch.setattr(F, "read_all", lambda *a: pytest.fail("read before the size check"))
     with pytest.raises(KitDataError, match=r"6,000,000,000 bytes; a decisions file can be at "
                                            r"most 5,000,000 bytes"):
         DecisionLog.read(path, cb)
@@ -665,7 +667,7 @@ def test_record_fsyncs_the_log_before_returning(log, monkeypatch):
 
     if not os.path.exists("/proc/self/fd"):
         pytest.skip("needs /proc")
-    monkeypatch.setattr(D.os, "fsync", spy)
+    monkeypatch.setattr(F.os, "fsync", spy)
     log.record("T1", [], "none", "first")
     size1 = log.path.stat().st_size
     log.record("T1", [], "none", "second")
@@ -737,7 +739,7 @@ def test_unreadable_file_is_set_aside_never_overwritten(tmp_path, cb, content, s
 
 
 def test_set_aside_never_clobbers_an_existing_file(tmp_path, cb, monkeypatch):
-    monkeypatch.setattr(D, "_aside_stamp", lambda: "20240101T000000Z")
+    monkeypatch.setattr(F, "aside_stamp", lambda: "20240101T000000Z")
     path = tmp_path / "a.decisions.jsonl"
     taken = tmp_path / "a.decisions.jsonl.unreadable-20240101T000000Z"
     taken.write_bytes(b"precious")
@@ -812,7 +814,7 @@ def writer(path, cb, tag, start, count, go=None, tear_after=None, resume=None):
             i = start
             while count < 0 or i < start + count:
                 if tear_after is not None and i == start + tear_after:
-                    real_write_all = D._write_all
+                    real_write_all = F.write_all
 
                     def half_then_wait(fd, data):
                         os.write(fd, data[: len(data) // 2])
@@ -820,9 +822,9 @@ def writer(path, cb, tag, start, count, go=None, tear_after=None, resume=None):
                         deadline = time.monotonic() + 60
                         while not (resume and resume.exists()) and time.monotonic() < deadline:
                             time.sleep(0.001)
-                        D._write_all = real_write_all
+                        F.write_all = real_write_all
                         real_write_all(fd, data[len(data) // 2:])
-                    D._write_all = half_then_wait
+                    F.write_all = half_then_wait
                 log.record(items[i % len(items)], [HATE] if i % 2 else [], "label", f"{tag}{i}")
                 os.write(w, f"ok {i}\n".encode())
                 i += 1
