@@ -27,10 +27,7 @@ from pathlib import Path
 
 from ..errors import KitDataError
 
-try:  # POSIX: lock each append; elsewhere (Windows) appends are unlocked
-    import fcntl
-except ImportError:  # pragma: no cover - not on the machines the tests run on
-    fcntl = None
+import portalocker  # flock on Linux and macOS, the Windows file-locking API on Windows
 
 ASIDE_MARK = ".unreadable-"
 
@@ -121,9 +118,12 @@ def _link_exclusive(tmp, path: Path, data: bytes) -> bool:
 
 
 def lock(fd) -> None:
-    """Hold an exclusive lock on ``fd`` until it is closed (POSIX; a no-op elsewhere)."""
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    """Hold an exclusive lock on ``fd`` until it is closed, waiting for any other holder.
+
+    portalocker picks the platform's lock (``flock`` on Linux and macOS, ``LockFileEx`` /
+    ``msvcrt`` on Windows); the two-writer tests in tests/test_decisions.py run against
+    whichever one the platform uses."""
+    portalocker.lock(fd, portalocker.LOCK_EX)
 
 
 def append(fd, data: bytes, keep=None) -> int:
