@@ -29,7 +29,7 @@ import pandas as pd
 
 from .casebook import LEADERS, LIST_SEP
 from .errors import KitDataError
-from .words import blank, plural, some
+from .words import blank, not_on_ladder, plural, some
 
 COMPARISON_COLUMNS = (
     "item_id", "leader", "handle", "title", "compare_group", "action", "level",
@@ -156,9 +156,10 @@ def _checked_decisions(decisions, casebook) -> pd.DataFrame:
         raise KitDataError("an item id is blank", file=_WHERE, column="item_id")
     item_ids = _known(d["item_id"].astype(str).str.strip(), casebook.item_order, "item_id",
                       ("is not an item", "are not items"), "in the case file")
-    actions = _known(d["action"].astype(str).str.strip(), casebook.action_levels, "action",
-                     ("is not an action", "are not actions"),
-                     f"on the ladder ({', '.join(casebook.ladder)})")
+    actions = d["action"].astype(str).str.strip()
+    off_ladder = actions[~actions.isin(set(casebook.ladder))]
+    if len(off_ladder):
+        raise KitDataError(not_on_ladder(off_ladder, casebook.ladder), file=_WHERE, column="action")
     if "learner" in d.columns:
         if d["learner"].map(_missing).any():
             raise KitDataError("a learner name is blank", file=_WHERE, column="learner")

@@ -52,3 +52,17 @@ def day(value) -> str:
     ('2021-01-08', '', '')
     """
     return "" if blank(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def not_on_ladder(values, ladder) -> str:
+    """The one wording for action ids that are not on the enforcement ladder.
+
+    >>> ladder = ("none", "label", "notice", "remove", "lock", "suspend")
+    >>> not_on_ladder(["ban"], ladder)
+    "'ban' is not an action on the ladder (none, label, notice, remove, lock, suspend)"
+    >>> not_on_ladder(["a", "b", "a"], ladder)
+    "'a', 'b' are not actions on the ladder (none, label, notice, remove, lock, suspend)"
+    """
+    distinct = list(dict.fromkeys(values))
+    verb = "is not an action" if len(distinct) == 1 else "are not actions"
+    return f"{some(distinct)} {verb} on the ladder ({', '.join(ladder)})"

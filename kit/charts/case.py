@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..casebook import LEADER_NAMES, LEADERS
 from ..errors import KitDataError
-from ..words import plural
+from ..words import not_on_ladder, plural
 from .frames import check_rows, ids_text, ladder_frame, require
 from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, LABEL_LIMIT, MAX_ROWS, WIDTH,
                     finish, group_order, ladder_scale, leader_name, message_chart, row_header)
@@ -277,8 +277,7 @@ def _modal_decisions(decisions, known_items: set, levels: dict, ladder: tuple) -
                            column="item_id")
     bad = sorted(set(d["action"]) - set(levels))
     if bad:
-        raise KitDataError(f"{bad[0]!r} is not an action on the ladder ({', '.join(ladder)})",
-                           file="decisions", column="action")
+        raise KitDataError(not_on_ladder(bad, ladder), file="decisions", column="action")
     counts = d.groupby(["item_id", "action"]).size().rename("count").reset_index()
     counts["level"] = counts["action"].map(levels)
     counts = counts.sort_values(["item_id", "count", "level"], ascending=[True, False, True],

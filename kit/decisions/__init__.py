@@ -21,7 +21,7 @@ One concern per module (every public name is importable from ``kit.decisions``):
 """
 from __future__ import annotations
 
-from .checks import MAX_ANSWER_PARTS, MAX_NAME, MAX_RULES, MAX_TEXT, not_on_ladder
+from .checks import MAX_ANSWER_PARTS, MAX_NAME, MAX_RULES, MAX_TEXT
 from .files import ASIDE_MARK
 from .formats import (ANSWER_COLUMNS, CSV_COLUMNS, CSV_VERSION, DECISION_COLUMNS, EXPORT_FORMAT,
                       EXPORT_VERSION, LOG_FORMAT, LOG_VERSION, decision_frame)
@@ -35,7 +35,7 @@ from .sample import SAMPLE_DIR, decisions_or_sample, sample_decisions
 __all__ = [
     "DecisionLog", "read_decision_records", "decision_frame",
     "safe_learner_name", "default_folder", "set_learner", "current_learner", "my_log",
-    "check_folder_writable", "sample_decisions", "decisions_or_sample", "not_on_ladder",
+    "check_folder_writable", "sample_decisions", "decisions_or_sample",
     "LOG_FORMAT", "EXPORT_FORMAT", "LOG_VERSION", "EXPORT_VERSION", "CSV_VERSION",
     "DECISION_COLUMNS", "ANSWER_COLUMNS", "CSV_COLUMNS",
     "MAX_TEXT", "MAX_ANSWER_PARTS", "MAX_RULES", "MAX_NAME", "MAX_FILE_NAME",

@@ -21,7 +21,7 @@ import weakref
 
 from ..casebook import ID_RE
 from ..errors import KitDataError
-from ..words import some
+from ..words import not_on_ladder, some
 
 MAX_TEXT = 5000            # characters in a rationale or one answer
 MAX_ANSWER_PARTS = 100     # choices in a list answer
@@ -82,20 +82,6 @@ def show(value) -> str:
 def now() -> str:
     """The current UTC time as the kit writes it."""
     return dt.datetime.now(dt.timezone.utc).strftime(TIME_FORMAT)
-
-
-def not_on_ladder(values, ladder) -> str:
-    """The one wording for action ids that are not on the enforcement ladder.
-
-    >>> ladder = ("none", "label", "notice", "remove", "lock", "suspend")
-    >>> not_on_ladder(["ban"], ladder)
-    "'ban' is not an action on the ladder (none, label, notice, remove, lock, suspend)"
-    >>> not_on_ladder(["a", "b", "a"], ladder)
-    "'a', 'b' are not actions on the ladder (none, label, notice, remove, lock, suspend)"
-    """
-    distinct = list(dict.fromkeys(values))
-    verb = "is not an action" if len(distinct) == 1 else "are not actions"
-    return f"{some(distinct)} {verb} on the ladder ({', '.join(ladder)})"
 
 
 def check_text(value, field, limit=MAX_TEXT, empty_ok=True):
