@@ -216,7 +216,26 @@ def _write_lab_settings(folder: Path) -> Path:
     return folder
 
 
-class Lab:
+class _Session:
+    """What the JupyterLab and Voila sessions share: their decisions folder, pages and server."""
+
+    decisions: Path
+    context: object
+    server: "Server"
+
+    def saved_decisions(self) -> list:
+        """Every decision record the kernels saved in this server's KIT_DECISIONS_DIR."""
+        return saved_decisions(self.decisions)
+
+    def close(self) -> None:
+        try:
+            self.context.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self.server.stop()   # SIGTERM: the server shuts its kernels down itself
+
+
+class Lab(_Session):
     """The session's JupyterLab server and its notebook pages (``run(name)``)."""
 
     def __init__(self, home: Path, browser):
@@ -321,19 +340,9 @@ class Lab:
             view.run_all()
         return view
 
-    def saved_decisions(self) -> list:
-        """Every decision record the kernels saved in this server's KIT_DECISIONS_DIR."""
-        return saved_decisions(self.decisions)
-
-    def close(self) -> None:
-        try:
-            self.context.close()
-        except Exception:  # noqa: BLE001
-            pass
-        self.server.stop()   # SIGTERM: Jupyter shuts its kernels down itself
 
 
-class Voila:
+class Voila(_Session):
     """The session's Voila server; ``render(name)`` opens a fresh page (and kernel)."""
 
     def __init__(self, home: Path, browser):
@@ -378,13 +387,3 @@ class Voila:
             view.open()
         return view
 
-    def saved_decisions(self) -> list:
-        """Every decision record the kernels saved in this server's KIT_DECISIONS_DIR."""
-        return saved_decisions(self.decisions)
-
-    def close(self) -> None:
-        try:
-            self.context.close()
-        except Exception:  # noqa: BLE001
-            pass
-        self.server.stop()
