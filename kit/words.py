@@ -66,3 +66,22 @@ def not_on_ladder(values, ladder) -> str:
     distinct = list(dict.fromkeys(values))
     verb = "is not an action" if len(distinct) == 1 else "are not actions"
     return f"{some(distinct)} {verb} on the ladder ({', '.join(ladder)})"
+
+
+def missing(value) -> bool:
+    """A value that says nothing, as :func:`kit.words.blank` has it, and also any other
+    missing scalar pandas knows (a NumPy float32 NaN, a datetime64 NaT, ...).
+
+    compare and the kappas take tables and sequences straight from a user, where such NumPy scalars
+    turn up; list-likes are never missing.
+
+    >>> import numpy as np
+    >>> [missing(v) for v in (None, " ", np.float32("nan"), np.datetime64("NaT"), 0, ["x"])]
+    [True, True, True, True, False, False]
+    """
+    if blank(value):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: not missing
+        return False
