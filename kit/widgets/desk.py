@@ -22,6 +22,7 @@ import pandas as pd
 from ..casebook import default_casebook
 from ..compare import gap_verdict
 from ..errors import KitDataError
+from .arguments import arguments_html
 from ._common import Fold, KitApp, esc, html_slot, labelled, source_links
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
@@ -355,6 +356,7 @@ class DecisionDesk(KitApp):
             parts.append(f'<p class="kit-desk-verdict">{esc(verdict)}</p>')
         parts.append(allegations_html(self._allegations[self._allegations.item_id == item_id], cb))
         parts.append(f'<p class="kit-muted">Sources: {source_links(cb, it["source_ids"])}</p>')
+        parts.append(arguments_html(cb, item_id=item_id, compact=True))
         parts.append("</div>")
         return "".join(parts)
 
