@@ -61,6 +61,22 @@ class CaseExplorer(KitApp):
         self._item_rules = self._rules_per_item()
         self._syncing = False
 
+        self._build_filters(casebook)
+        self._set_kind_options()
+        for w in (self.leader, self.kind, self.rules, self.date_from, self.date_to, self.search):
+            w.observe(self.safely(self._on_filter), names="value")
+        self.view.observe(self.safely(self._on_view), names="value")
+        self.results.observe(self.safely(self._on_select), names="value")
+        self.reset_button.on_click(self.safely(lambda _b: self.reset()))
+
+        wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto")
+        filters = W.Box([self.view, self.leader, self.kind, self.rules, self.date_from,
+                         self.date_to, self.search, self.reset_button], layout=wrap)
+        self.set_body(filters, self.count, self.results, self.detail)
+        self._update()
+
+    def _build_filters(self, casebook) -> None:
+        """The filter controls, the result list and the detail area, each with its CSS class."""
         def narrow():  # each filter grows to fill its line; in a narrow panel, one per line
             return W.Layout(flex="1 1 260px", width="auto", max_width="420px", min_width="0")
         self.view = labelled(W.Dropdown(options=[(v, k) for k, v in VIEWS.items()],
@@ -101,19 +117,6 @@ class CaseExplorer(KitApp):
                        (self.count, "count"), (self.results, "results"),
                        (self.detail, "detail")):
             w.add_class(f"kit-explorer-{cls}")
-
-        self._set_kind_options()
-        for w in (self.leader, self.kind, self.rules, self.date_from, self.date_to, self.search):
-            w.observe(self.safely(self._on_filter), names="value")
-        self.view.observe(self.safely(self._on_view), names="value")
-        self.results.observe(self.safely(self._on_select), names="value")
-        self.reset_button.on_click(self.safely(lambda _b: self.reset()))
-
-        wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto")
-        filters = W.Box([self.view, self.leader, self.kind, self.rules, self.date_from,
-                         self.date_to, self.search, self.reset_button], layout=wrap)
-        self.set_body(filters, self.count, self.results, self.detail)
-        self._update()
 
     # -- data --------------------------------------------------------------------------------
     def _rules_per_item(self) -> dict:

@@ -108,8 +108,15 @@ class PolicyLab(KitApp):
         self.last_policy = None
         self._quiet = False
         self._names = casebook.action_names
-        rules = casebook.conduct_rules
+        self._build_scalar_controls(log)
+        self._build_rule_boxes(casebook.conduct_rules)
+        controls = self._controls_panel(log)
+        self.set_body(controls, W.HTML("<h4>What this policy would have done</h4>"),
+                      *self._result_area())
+        self._wire(preset)
 
+    def _build_scalar_controls(self, log) -> None:
+        """The preset menu, the name and every one-value control (see ``_SCALARS``)."""
         opts = [(f"{key}: {p.note}" if p.note else key, key) for key, p in PRESETS.items()]
         self.preset = labelled(W.Dropdown(options=opts + [("custom (your own settings)", CUSTOM)],
                                           value=CUSTOM, layout=W.Layout(width="100%")),
@@ -141,6 +148,9 @@ class PolicyLab(KitApp):
         self.labels = labelled(W.Dropdown(options=sources, value="allegations",
                                           layout=W.Layout(width="100%")),
                                "Rules broken come from", TIPS["labels"])
+
+    def _build_rule_boxes(self, rules) -> None:
+        """Two checkboxes per conduct rule: enforced, and straight to suspension."""
         self.enforced, self.immediate = {}, {}
         for _, r in rules.iterrows():
             tip = f"{r['name']}: {r['summary']}"
@@ -153,6 +163,8 @@ class PolicyLab(KitApp):
         for attr in _SCALARS:
             getattr(self, attr).add_class(f"kit-lab-{attr.replace('_', '-')}")
 
+    def _controls_panel(self, log) -> W.VBox:
+        """Every control, grouped under headings, in one column."""
         self.refresh = labelled(W.Button(icon="refresh"), "Re-read my decisions",
                                 "Use the decisions you recorded since this lab was shown "
                                 "(for 'My own decisions')")
@@ -178,7 +190,10 @@ class PolicyLab(KitApp):
             self.labels,
         ] + ([self.refresh] if log is not None else []), layout=W.Layout(width="100%"))
         controls.add_class("kit-lab-controls")
+        return controls
 
+    def _result_area(self) -> tuple:
+        """The widgets that show what the policy would have done."""
         self.describe = html_slot("kit-lab-describe")
         self.summary_html = html_slot("kit-lab-summary")
         self.table = html_slot("kit-lab-table")
@@ -186,9 +201,10 @@ class PolicyLab(KitApp):
         self.items_html = html_slot("kit-lab-items")
         details = Fold(self.items_html, "Item by item: what the policy did and why",
                        "Hide the item-by-item list", "kit-lab-items-toggle")
-        self.set_body(controls, W.HTML("<h4>What this policy would have done</h4>"),
-                      self.describe, self.summary_html, self.table, self.chart_slot, details)
+        return self.describe, self.summary_html, self.table, self.chart_slot, details
 
+    def _wire(self, preset: str) -> None:
+        """Observe every control, check the preset and draw the first result."""
         for attr in _SCALARS:
             getattr(self, attr).observe(self.safely(self._on_control), names="value")
         for box in (*self.enforced.values(), *self.immediate.values()):
