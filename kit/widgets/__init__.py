@@ -17,6 +17,7 @@ APPS = {
     "Survey": "survey",
     "ClassDashboard": "dashboard",
     "Welcome": "welcome",
+    "WhoArguedWhat": "arguments",
 }
 
 __all__ = list(APPS)
