@@ -1246,3 +1246,124 @@ def test_files_are_created_with_the_process_umask(tmp_path, cb, monkeypatch):
     assert len(made) == 5
     assert {oct(p.stat().st_mode & 0o777) for p in made} == {oct(0o664)}
     assert private.path.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------- a class folder, real users
+
+def _as_user(user, work):
+    """Run ``work()`` in a forked child that has become Unix user ``user`` (umask 022, the
+    usual default); return what it returned (JSON-able) or raise with the child's error."""
+    import grp  # noqa: F401  (Unix only; the test is skipped elsewhere)
+    import pwd
+    import traceback
+    pw = pwd.getpwnam(user)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: never returns to pytest
+        os.close(read_end)
+        try:
+            os.setgroups(os.getgrouplist(user, pw.pw_gid))
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            os.umask(0o022)
+            out = {"ok": work()}
+        except BaseException:                      # noqa: BLE001  (reported to the parent)
+            out = {"error": traceback.format_exc()}
+        with os.fdopen(write_end, "w", encoding="utf-8") as fh:
+            json.dump(out, fh)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as fh:
+        out = json.loads(fh.read() or '{"error": "the child wrote nothing"}')
+    os.waitpid(pid, 0)
+    if "error" in out:
+        raise AssertionError(f"as {user}:\n{out['error']}")
+    return out["ok"]
+
+
+@pytest.fixture
+def class_users():
+    """A throwaway group with two learners and a teacher (Unix users), removed afterwards."""
+    import shutil
+    import subprocess
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("the multi-user class folder test needs root (it creates Unix users)")
+    if not (shutil.which("useradd") and shutil.which("groupadd")):
+        pytest.skip("useradd/groupadd are not installed")
+    tag = f"{os.getpid() % 100000}"
+    group, users = f"kitcls{tag}", [f"kitana{tag}", f"kitben{tag}", f"kittea{tag}"]
+
+    def run(*cmd):
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    run("groupadd", group)
+    made = []
+    try:
+        for u in users:
+            run("useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, u)
+            made.append(u)
+        yield group, users
+    finally:
+        for u in made:
+            subprocess.run(["userdel", u], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
+
+
+def test_class_folder_with_separate_unix_users(class_users, cb, tmp_path):
+    """docs/teaching-guide.md's recipe: a setgid (and sticky) group folder; each learner, a
+    separate Unix user, writes their own log; the teacher, in the group, reads both."""
+    import grp
+    import shutil
+    import tempfile
+    from kit import classroom
+    group, (ana, ben, teacher) = class_users
+    gid = grp.getgrnam(group).gr_gid
+    base = Path(tempfile.mkdtemp(prefix="kit-class-", dir="/tmp"))   # pytest's tmp is 0700
+    try:
+        os.chmod(base, 0o755)
+        folder = base / "class-7b"
+        folder.mkdir()                                     # the recipe, as root:
+        os.chown(folder, 0, gid)                           #   chgrp class-7b
+        os.chmod(folder, 0o3770)                           #   chmod 3770 (setgid + sticky)
+        # warm up as root in a scratch folder so no module is first imported as a learner
+        scratch = DecisionLog.for_learner("warm", folder=tmp_path, casebook=cb)
+        scratch.record("T1", [], "none")
+        DecisionLog.read(scratch.path, casebook=cb)
+        classroom.collect_class(tmp_path, casebook=cb)
+
+        def write_as(name, item, action):
+            def work():
+                log = DecisionLog.for_learner(name, folder=folder, casebook=cb)
+                log.record(item, [], action, f"{name}'s reason")
+                return str(log.path)
+            return work
+
+        paths = [Path(_as_user(ana, write_as("Ana", "T1", "label"))),
+                 Path(_as_user(ben, write_as("Ben", "K1", "remove")))]
+        for p, owner in zip(paths, (ana, ben)):
+            st = p.stat()
+            assert st.st_gid == gid                        # the setgid folder's group
+            assert st.st_mode & 0o777 == 0o644             # the umask, not a forced 0600
+            import pwd
+            assert pwd.getpwuid(st.st_uid).pw_name == owner
+
+        def ben_writes_into_anas_file():
+            try:
+                DecisionLog(paths[0], casebook=cb).record("T2", [], "none")
+            except KitDataError as e:
+                return str(e)
+            return "written"
+
+        assert "permission denied" in _as_user(ben, ben_writes_into_anas_file)
+
+        def teacher_reads():
+            res = classroom.collect_class(folder, casebook=cb)
+            return {"learners": sorted(res.learners),
+                    "read": {p.name: DecisionLog.read(p, casebook=cb).rationale.tolist()
+                             for p in paths}}
+
+        seen = _as_user(teacher, teacher_reads)
+        assert seen["learners"] == ["Ana", "Ben"]
+        assert seen["read"] == {paths[0].name: ["Ana's reason"], paths[1].name: ["Ben's reason"]}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
