@@ -1367,3 +1367,22 @@ def test_class_folder_with_separate_unix_users(class_users, cb, tmp_path):
         assert seen["read"] == {paths[0].name: ["Ana's reason"], paths[1].name: ["Ben's reason"]}
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_guest_is_chosen_knowingly_only(tmp_path, cb):
+    assert D.my_log(tmp_path, casebook=cb) is None
+    guest = D.my_log(tmp_path, casebook=cb, guest=True)
+    assert guest.learner == D.GUEST
+    D.set_learner("Ana")
+    assert D.my_log(tmp_path, casebook=cb, guest=True).learner == "Ana"
+
+
+def test_symlink_refused_without_o_nofollow(tmp_path, cb, monkeypatch):
+    monkeypatch.setattr(F, "NOFOLLOW", 0)          # as on Windows
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"not yours")
+    link = tmp_path / "zoe.decisions.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(KitDataError, match="symbolic link"):
+        DecisionLog(link, learner="Zoë", casebook=cb)
+    assert target.read_bytes() == b"not yours"

@@ -250,6 +250,10 @@ def open_log(path: Path, write, first_bytes, make_folder=True):
     flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | NOFOLLOW
     name = str(path)
     for _ in range(100):
+        if not NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): check first
+            raise KitDataError("this is a symbolic link, not your decision file; the kit "
+                               "does not follow links for a learner's own log: remove the "
+                               "link", file=name)
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:

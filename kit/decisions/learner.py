@@ -284,10 +284,10 @@ def set_learner(name, session_only=False, *, folder=None) -> str:
     return learner
 
 
-def my_log(folder=None, casebook=None):
+def my_log(folder=None, casebook=None, *, guest=False):
     """The current learner's :class:`DecisionLog` in ``folder`` (default :func:`default_folder`),
-    or ``None`` when no learner is known (apps then ask for a name; pass
-    ``DecisionLog.for_learner(GUEST)`` to choose the guest log knowingly).
+    or ``None`` when no learner is known (apps then ask for a name). ``guest=True`` chooses
+    the ``guest`` log knowingly when nobody is known.
 
     >>> import os, tempfile
     >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
@@ -295,14 +295,18 @@ def my_log(folder=None, casebook=None):
     >>> folder = tempfile.mkdtemp()
     >>> my_log(folder) is None
     True
+    >>> my_log(folder, guest=True).learner
+    'guest'
     >>> _ = set_learner("Ana")
-    >>> my_log(folder).path.name
-    'Ana-dea210f0.decisions.jsonl'
+    >>> my_log(folder).path.name, my_log(folder, guest=True).learner
+    ('Ana-dea210f0.decisions.jsonl', 'Ana')
     >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
     ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
     """
     from .log import DecisionLog  # log.py imports this module for the default folder
     learner = current_learner()
+    if learner is None and guest:
+        learner = GUEST
     if learner is None:
         return None
     return DecisionLog.for_learner(learner, folder=folder, casebook=casebook)
