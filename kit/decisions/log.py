@@ -4,9 +4,10 @@ A log is an append-only JSON Lines file: every ``record`` adds one line and is o
 disk (``fsync``) before it returns, so a crashed or restarted kernel loses nothing
 that was confirmed, and two notebooks writing into one file at the same time lose
 nothing either (each append holds an exclusive ``flock``). A file at the log's
-path that is not a readable log is never overwritten or deleted: it is renamed
-aside and what can be saved from it is copied into a fresh log (see
-:attr:`DecisionLog.messages`). The durable file operations are in
+path that is not a readable log is never overwritten or deleted: a complete copy
+is kept aside first, then a fresh log with everything that can be saved from it takes
+its place (see :attr:`DecisionLog.messages`, which always names the copy). A log whose
+header names another learner is refused; a symbolic link at the path is not followed. The durable file operations are in
 :mod:`kit.decisions.files`, the line format in :mod:`kit.decisions.formats`.
 
 (The module is a little over 400 lines because it is one class whose public methods
