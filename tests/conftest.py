@@ -41,3 +41,14 @@ def case_factory(tmp_path):
         return kit.load_casebook(folder)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def own_learner_config(tmp_path_factory, monkeypatch):
+    """Every test remembers names in its own config file, never the real user's; no hub,
+    no Voila and no page-session name leak in from the machine or another test."""
+    from kit.decisions import learner
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(tmp_path_factory.mktemp("me") / "learner.json"))
+    for var in ("JUPYTERHUB_USER", "VOILA_REQUEST_URL", "VOILA_APP_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(learner, "session_learner", None)

@@ -7,6 +7,7 @@ that are killed with SIGKILL, and two writers at once.
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import os
 import random
@@ -78,7 +79,7 @@ def test_record_returns_the_stored_decision(log):
 def test_log_file_is_json_lines_with_a_header(log):
     log.record("K2", [ABUSE], "remove", "a threat")
     header, rec = lines(log.path)
-    assert header["format"] == "casebook-kit-decision-log" and header["version"] == 1
+    assert header["format"] == "casebook-kit-decision-log" and header["version"] == D.LOG_VERSION == 2
     assert header["learner"] == "Zoë" and header["kit_version"] == kit.__version__
     assert rec == {"type": "decision", "item_id": "K2", "rules": [ABUSE], "action": "remove",
                    "rationale": "a threat", "decided_at": rec["decided_at"]}
@@ -256,12 +257,16 @@ def test_safe_learner_name_property(name):
 
 def test_for_learner_keeps_the_file_inside_the_folder(tmp_path, cb):
     log = DecisionLog.for_learner("../../evil name", folder=tmp_path, casebook=cb)
-    assert log.path == tmp_path / "evil-name.decisions.jsonl"
+    stem = D.learner_file_stem("../../evil name")
+    assert stem.startswith("evil-name-") and len(stem) == len("evil-name-") + 8
+    assert log.path == tmp_path / f"{stem}.decisions.jsonl"
     assert log.learner == "../../evil name"
     log.record("T1", [], "none")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil-name.decisions.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.decisions.jsonl"]
     zoe = DecisionLog.for_learner("  Zoë   Ng ", folder=tmp_path, casebook=cb)
-    assert (zoe.path.name, zoe.learner) == ("Zoë-Ng.decisions.jsonl", "Zoë Ng")
+    assert (zoe.path.name, zoe.learner) == (f"{D.learner_file_stem('Zoë Ng')}.decisions.jsonl",
+                                            "Zoë Ng")
+    assert zoe.path.name.startswith("Zoë-Ng-")
 
 
 def test_default_folder_from_environment_or_project(tmp_path, monkeypatch):
@@ -280,7 +285,8 @@ def test_default_folder_from_environment_or_project(tmp_path, monkeypatch):
 
 def test_for_learner_uses_default_folder(tmp_path, monkeypatch, cb):
     monkeypatch.setenv("KIT_DECISIONS_DIR", str(tmp_path / "class"))
-    assert DecisionLog.for_learner("Bo", casebook=cb).path == tmp_path / "class" / "Bo.decisions.jsonl"
+    assert DecisionLog.for_learner("Bo", casebook=cb).path == \
+        tmp_path / "class" / f"{D.learner_file_stem('Bo')}.decisions.jsonl"
 
 
 # --------------------------------------------------------------------------- export and read
@@ -683,7 +689,8 @@ def test_torn_last_line_is_ignored_then_repaired(log, cb):
     with open(log.path, "ab") as fh:
         fh.write(torn)
     again = DecisionLog(log.path, casebook=cb)
-    assert again.history().rationale.tolist() == ["kept"] and again.messages == []
+    assert again.history().rationale.tolist() == ["kept"]
+    assert len(again.messages) == 1 and "incomplete" in again.messages[0]   # the learner is told
     assert log.path.read_bytes() == whole + torn          # reading changes nothing
     again.record("K1", [], "none", "next")
     raw = log.path.read_bytes()
@@ -691,17 +698,22 @@ def test_torn_last_line_is_ignored_then_repaired(log, cb):
     assert raw.startswith(whole) and new.count(b"\n") == 1 and new.endswith(b"\n")
     assert new.startswith(b'{"type": "decision", "item_id": "K1"')
     assert [r.get("rationale") for r in lines(log.path)] == [None, "kept", "next"]
-    assert sorted(p.name for p in log.path.parent.iterdir()) == [log.path.name]
+    # ... but not before a copy of the file as it was is kept, and named to the learner
+    asides = [p for p in log.path.parent.iterdir() if p != log.path]
+    assert len(asides) == 1 and asides[0].read_bytes() == whole + torn
+    assert str(asides[0]) in again.messages[-1] and "cut off" in again.messages[-1]
 
 
 def test_torn_header_is_started_afresh(tmp_path, cb):
     path = tmp_path / "x.decisions.jsonl"
     path.write_bytes(LOG_HEAD.encode()[:20])
     log = DecisionLog(path, casebook=cb)
-    assert log.history().empty and log.messages == []
+    assert log.history().empty and len(log.messages) == 1 and "incomplete" in log.messages[0]
     log.record("T2", [], "none", "one")
     assert [r.get("rationale") for r in lines(path)] == [None, "one"]
     assert lines(path)[0]["format"] == "casebook-kit-decision-log"
+    aside, = [p for p in tmp_path.iterdir() if D.ASIDE_MARK in p.name]
+    assert aside.read_bytes() == LOG_HEAD.encode()[:20] and str(aside) in log.messages[-1]
 
 
 CORRUPT = [
@@ -764,7 +776,7 @@ def test_corruption_found_later_is_set_aside_on_next_use(log, cb):
 
 def test_newer_log_is_refused_and_left_alone(tmp_path, cb):
     path = tmp_path / "x.decisions.jsonl"
-    raw = (LOG_HEAD.replace('"version": 1', '"version": 2') + LOG_REC).encode()
+    raw = (LOG_HEAD.replace('"version": 1', '"version": 3') + LOG_REC).encode()
     path.write_bytes(raw)
     with pytest.raises(KitDataError, match="made by a newer kit"):
         DecisionLog(path, casebook=cb)
@@ -871,9 +883,14 @@ def test_writer_killed_at_random_moments_loses_nothing_confirmed(tmp_path, cb):
         log = DecisionLog(path, casebook=cb)
         saved = log.history().rationale.tolist()
         assert done <= set(saved), sorted(done - set(saved))[:5]
-        assert log.messages == []
+        # a cut-off last line is told to the learner, and only then
+        ends_whole = path.read_bytes().endswith(b"\n")
+        assert log.messages == [] if ends_whole else \
+            (len(log.messages) == 1 and "incomplete" in log.messages[0])
         assert len(saved) == len(set(saved))        # nothing written twice
-    assert not [p for p in tmp_path.iterdir() if D.ASIDE_MARK in p.name]
+    # copies are kept only of files whose last line was cut off
+    asides = [p for p in tmp_path.iterdir() if D.ASIDE_MARK in p.name]
+    assert all(not p.read_bytes().endswith(b"\n") for p in asides)
     assert len(done) >= 10
     DecisionLog(path, casebook=cb).record("K1", [], "none", "c-last")   # repairs the torn tail
     raw = path.read_bytes()
@@ -948,3 +965,424 @@ def test_the_documented_examples_read_back(tmp_path, casebook):
     pd.testing.assert_frame_equal(answers, DecisionLog.read_answers(tmp_path / "a.decisions.jsonl",
                                                                     casebook))
     assert answers.answer.tolist() == ["agree", ("linked", "disputed")]
+
+
+# --------------------------------------------------------------------------- one person, one file
+
+@pytest.mark.parametrize("a, b", [("Ali Reza", "Ali-Reza"), ("Ana", "Ana!"),
+                                  ("x" * 70 + "a", "x" * 70 + "b"), ("Zoë", "Zoe")])
+def test_different_names_get_different_files(tmp_path, cb, a, b):
+    la, lb = (DecisionLog.for_learner(n, folder=tmp_path, casebook=cb) for n in (a, b))
+    assert la.path != lb.path
+    assert D.safe_learner_name(a) in la.path.name          # still readable
+    la.record("T1", [], "none", "A's private reason")
+    assert lb.table().empty and lb.messages == []         # B never sees A's decisions
+    lb.record("K1", [], "label", "B's")
+    assert la.table().rationale.tolist() == ["A's private reason"]
+    assert [lines(p)[0]["learner"] for p in (la.path, lb.path)] == [a, b]   # name in header
+
+
+def test_same_name_same_file_after_normalising(tmp_path, cb):
+    nfd = "Zoe\u0308 Ng"
+    assert D.learner_file_stem(nfd) == D.learner_file_stem("  Zoë  Ng ")
+    assert D.learner_file_stem("Zoë") == D.learner_file_stem("Zoë")
+
+
+def test_a_file_naming_another_learner_is_never_written_or_read_as_yours(tmp_path, cb):
+    ana = DecisionLog.for_learner("Ana", folder=tmp_path, casebook=cb)
+    ana.record("T1", [], "none", "Ana's secret")
+    before = ana.path.read_bytes()
+    with pytest.raises(KitDataError, match="belongs to 'Ana', not 'Ben'"):
+        DecisionLog(ana.path, learner="Ben", casebook=cb)
+    impostor = DecisionLog.__new__(DecisionLog)   # opened before the file was swapped
+    ben = DecisionLog.for_learner("Ben", folder=tmp_path, casebook=cb)
+    ben.path.write_bytes(before)                  # Ben's path now holds a file naming Ana
+    with pytest.raises(KitDataError, match="belongs to 'Ana'.*nothing was read"):
+        ben.record("K1", [], "label", "Ben's")
+    with pytest.raises(KitDataError, match="belongs to 'Ana'"):
+        ben.table()
+    assert ben.path.read_bytes() == before and ana.path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ana.path.name, ben.path.name])
+    del impostor
+    # without a learner given, the file's own name is used (a teacher reading it)
+    assert DecisionLog(ben.path, casebook=cb).learner == "Ana"
+
+
+@pytest.mark.parametrize("ch", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066",
+                                "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"])
+def test_bidi_controls_in_names_are_refused(tmp_path, cb, ch):
+    name = f"Ana{ch}neB"
+    for call in (lambda: D.learner_file_stem(name),
+                 lambda: DecisionLog.for_learner(name, folder=tmp_path, casebook=cb),
+                 lambda: D.set_learner(name)):
+        with pytest.raises(KitDataError, match=f"bidirectional.*U\\+{ord(ch):04X}"):
+            call()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_old_style_file_still_read_and_carried_on(tmp_path, cb):
+    old = tmp_path / "Ana.decisions.jsonl"
+    DecisionLog(old, learner="Ana", casebook=cb).record("T1", [], "none", "from last term")
+    assert DecisionLog.read(old, casebook=cb).rationale.tolist() == ["from last term"]
+    log = DecisionLog.for_learner("Ana", folder=tmp_path, casebook=cb)
+    assert log.path == old and log.table().rationale.tolist() == ["from last term"]
+    log.record("K1", [], "label", "this term")
+    assert len(DecisionLog.read(old, casebook=cb)) == 2
+    # an old file whose header names someone else ("Ana!" shared "Ana.decisions.jsonl")
+    # is not used: the new-style file is
+    bang = DecisionLog.for_learner("Ana!", folder=tmp_path, casebook=cb)
+    assert bang.path.name == f"{D.learner_file_stem('Ana!')}.decisions.jsonl"
+    assert bang.table().empty
+
+
+def test_a_symlink_at_the_log_path_is_refused(tmp_path, cb):
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"not yours")
+    link = tmp_path / "zoe.decisions.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(KitDataError, match="symbolic link"):
+        DecisionLog(link, learner="Zoë", casebook=cb).record("T1", [], "none")
+    with pytest.raises(KitDataError, match="symbolic link"):
+        DecisionLog(link, casebook=cb)
+    assert target.read_bytes() == b"not yours" and link.is_symlink()
+    folder = tmp_path / "class"
+    folder.mkdir()
+    path = DecisionLog.for_learner("Zoë", folder=folder, casebook=cb).path
+    path.symlink_to(target)
+    with pytest.raises(KitDataError, match="symbolic link"):
+        DecisionLog.for_learner("Zoë", folder=folder, casebook=cb)
+
+
+# --------------------------------------------------------------------------- nothing lost, ever told
+
+def test_a_complete_last_record_without_newline_is_a_record(log, cb):
+    log.record("T1", [GLOR], "suspend", "first")
+    log.record("K1", [], "label", "second")
+    raw = log.path.read_bytes()
+    log.path.write_bytes(raw.rstrip(b"\n"))
+    again = DecisionLog(log.path, casebook=cb)
+    assert again.history().rationale.tolist() == ["first", "second"] and again.messages == []
+    assert DecisionLog.read(log.path, casebook=cb).rationale.tolist() == ["second", "first"]
+    again.record("T2", [], "none", "third")
+    assert [r.get("rationale") for r in lines(log.path)] == [None, "first", "second", "third"]
+    assert log.path.read_bytes() == raw + lines_bytes(log.path)[-1]
+    assert sorted(p.name for p in log.path.parent.iterdir()) == [log.path.name]
+
+
+def lines_bytes(path):
+    return Path(path).read_bytes().splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n"])
+def test_cr_line_ends_are_read_and_never_truncated(log, cb, end):
+    log.record("T1", [GLOR], "suspend", "first")
+    log.record("K1", [], "label", "second")
+    original = log.path.read_bytes().replace(b"\n", end)
+    log.path.write_bytes(original)
+    again = DecisionLog(log.path, casebook=cb)
+    assert again.history().rationale.tolist() == ["first", "second"]
+    assert DecisionLog.read(log.path, casebook=cb).rationale.tolist() == ["second", "first"]
+    assert log.path.read_bytes() == original              # reading changes nothing
+    again.record("T2", [], "none", "third")
+    assert [r.get("rationale") for r in lines(log.path)] == [None, "first", "second", "third"]
+    assert b"\r" not in log.path.read_bytes()
+    aside, = [p for p in log.path.parent.iterdir() if D.ASIDE_MARK in p.name]
+    assert aside.read_bytes() == original and str(aside) in " ".join(again.messages)
+
+
+def test_only_a_non_json_tail_is_torn_and_it_is_told(log, cb):
+    log.record("T1", [], "none", "kept")
+    whole = log.path.read_bytes()
+    log.path.write_bytes(whole + b'{"type": "decision", "item_id": "K1", "ru')
+    again = DecisionLog(log.path, casebook=cb)
+    assert again.history().rationale.tolist() == ["kept"]
+    assert any("incomplete" in m for m in again.messages)
+
+
+def test_rescue_makes_the_fresh_log_first_and_names_the_copy(tmp_path, cb, monkeypatch):
+    path = tmp_path / "zoe.decisions.jsonl"
+    content = (LOG_HEAD + LOG_REC + "garbage\n").encode()
+    path.write_bytes(content)
+    seen = []
+    real_write = F.atomic_write
+
+    def spy(p, data, exclusive=False):
+        # at every moment the log's path holds a whole file: the old one, then the fresh one
+        seen.append((Path(p).name, path.read_bytes() == content))
+        return real_write(p, data, exclusive=exclusive)
+
+    monkeypatch.setattr(F, "atomic_write", spy)
+    log = DecisionLog(path, learner="Zoë", casebook=cb)
+    aside, = [p for p in tmp_path.iterdir() if D.ASIDE_MARK in p.name]
+    assert seen[0][0] == aside.name and seen[0][1]      # the copy first, the old file in place
+    assert seen[1] == (path.name, True)                 # then the fresh log replaces it
+    assert aside.read_bytes() == content and str(aside) in log.messages[0]
+    assert len(log.history()) == 1
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_a_kit_error_naming_the_file(log, cb, monkeypatch, tmp_path):
+    log.record("T1", [], "none", "kept")
+    before = log.path.read_bytes()
+    monkeypatch.setattr(F, "write_all", _no_space)
+    with pytest.raises(KitDataError, match=r"zoe\.decisions\.jsonl.*disk is full"):
+        log.record("K1", [], "label", "lost?")
+    with pytest.raises(KitDataError, match=r"disk is full"):
+        log.export()
+    with pytest.raises(KitDataError, match=r"learner\.json.*disk is full"):
+        D.set_learner("Zoë")
+    fresh = tmp_path / "new"
+    fresh.mkdir()
+    with pytest.raises(KitDataError, match=r"disk is full"):
+        DecisionLog.for_learner("Ben", folder=fresh, casebook=cb).record("T1", [], "none")
+    # a damaged log on a full disk: nothing changes, the error names the file
+    damaged = tmp_path / "d.decisions.jsonl"
+    damaged.write_bytes(b"garbage\n")
+    with pytest.raises(KitDataError, match=r"d\.decisions\.jsonl.*disk is full"):
+        DecisionLog(damaged, casebook=cb)
+    monkeypatch.undo()
+    assert log.path.read_bytes() == before and damaged.read_bytes() == b"garbage\n"
+    assert DecisionLog(log.path, casebook=cb).table().rationale.tolist() == ["kept"]
+
+
+def test_a_deleted_folder_is_a_kit_error(tmp_path, cb):
+    folder = tmp_path / "class"
+    log = DecisionLog.for_learner("Zoë", folder=folder, casebook=cb)  # default: made if missing
+    log.record("T1", [], "none")
+    import shutil
+    shutil.rmtree(folder)
+    with pytest.raises(KitDataError, match="folder is gone"):
+        log.record("K1", [], "label")
+    assert not folder.exists()
+
+
+def test_a_failed_set_learner_is_a_kit_error(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(tmp_path / "file" / "learner.json"))
+    with pytest.raises(KitDataError, match="cannot be remembered"):
+        D.set_learner("Zoë")
+
+
+# --------------------------------------------------------------------------- identity per person
+
+def test_remembered_name_lives_in_the_persons_own_config(tmp_path, monkeypatch):
+    config = tmp_path / "me" / "learner.json"
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(config))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    assert D.current_learner() is None and D.my_log(folder) is None
+    assert D.set_learner("  Zoë  Ng ") == "Zoë Ng"
+    assert json.loads(config.read_text(encoding="utf-8"))["learner"] == "Zoë Ng"
+    assert D.current_learner() == "Zoë Ng" and D.current_learner(folder) == "Zoë Ng"
+    assert D.my_log(folder).path.parent == folder
+    assert list(folder.iterdir()) == []           # nothing about the name in the class folder
+    D.set_learner("Ana", folder)                  # an older caller's folder argument: not used
+    assert D.current_learner() == "Ana" and list(folder.iterdir()) == []
+    monkeypatch.delenv("KIT_LEARNER_CONFIG")
+    assert D.config_path().name == "learner.json" and "casebook-kit" in str(D.config_path())
+
+
+def test_old_shared_learner_file_never_prefills_someone_elses_name(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / D.LEARNER_FILE).write_text(json.dumps(
+        {"format": "casebook-kit-learner", "version": 1, "learner": "Ben"}), encoding="utf-8")
+    assert D.current_learner(folder) is None and D.my_log(folder) is None
+
+
+def test_on_a_hub_the_learner_is_the_hub_user(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    assert D.hub_user() == "ana" and D.current_learner() == "ana"
+    assert D.set_learner("ana") == "ana"
+    with pytest.raises(KitDataError, match="you are 'ana'"):
+        D.set_learner("ben")
+    assert D.current_learner() == "ana"
+    assert D.my_log(tmp_path).path.name == f"{D.learner_file_stem('ana')}.decisions.jsonl"
+    monkeypatch.setenv("BINDER_LAUNCH_HOST", "https://mybinder.org/")
+    assert D.hub_user() is None and D.current_learner() is None   # Binder's user is random
+
+
+def test_in_voila_the_name_is_for_this_page_only(tmp_path, monkeypatch):
+    config = tmp_path / "learner.json"
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(config))
+    D.set_learner("Server user")                      # remembered outside Voila
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1:8866/")
+    assert D.current_learner() is None                # never read in Voila
+    before = config.read_bytes()
+    assert D.set_learner("Ana") == "Ana" and D.current_learner() == "Ana"
+    assert config.read_bytes() == before              # never written in Voila
+    assert L.session_learner == "Ana"
+
+
+def test_session_only_name_outside_voila(tmp_path, monkeypatch):
+    config = tmp_path / "learner.json"
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(config))
+    assert D.set_learner("Ben", session_only=True) == "Ben" and D.current_learner() == "Ben"
+    assert not config.exists()
+    D.set_learner("Ana")
+    assert D.current_learner() == "Ana"
+
+
+def test_files_are_created_with_the_process_umask(tmp_path, cb, monkeypatch):
+    monkeypatch.setenv("KIT_LEARNER_CONFIG", str(tmp_path / "me" / "learner.json"))
+    old = os.umask(0o002)
+    try:
+        log = DecisionLog.for_learner("Zoë", folder=tmp_path / "class", casebook=cb)
+        log.record("T1", [], "none")
+        made = [log.path, log.export(), log.export(format="csv")]
+        D.set_learner("Zoë")
+        made.append(D.config_path())
+        log.path.write_bytes(b"garbage\n")           # a set-aside copy and a fresh log
+        DecisionLog(log.path, casebook=cb)
+        made += [p for p in log.path.parent.iterdir() if D.ASIDE_MARK in p.name]
+        os.umask(0o077)
+        private = DecisionLog.for_learner("Ben", folder=tmp_path / "class", casebook=cb)
+        private.record("T1", [], "none")
+    finally:
+        os.umask(old)
+    assert len(made) == 5
+    assert {oct(p.stat().st_mode & 0o777) for p in made} == {oct(0o664)}
+    assert private.path.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------- a class folder, real users
+
+def _as_user(user, work):
+    """Run ``work()`` in a forked child that has become Unix user ``user`` (umask 022, the
+    usual default); return what it returned (JSON-able) or raise with the child's error."""
+    import grp  # noqa: F401  (Unix only; the test is skipped elsewhere)
+    import pwd
+    import traceback
+    pw = pwd.getpwnam(user)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: never returns to pytest
+        os.close(read_end)
+        try:
+            os.setgroups(os.getgrouplist(user, pw.pw_gid))
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            os.umask(0o022)
+            out = {"ok": work()}
+        except BaseException:                      # noqa: BLE001  (reported to the parent)
+            out = {"error": traceback.format_exc()}
+        with os.fdopen(write_end, "w", encoding="utf-8") as fh:
+            json.dump(out, fh)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as fh:
+        out = json.loads(fh.read() or '{"error": "the child wrote nothing"}')
+    os.waitpid(pid, 0)
+    if "error" in out:
+        raise AssertionError(f"as {user}:\n{out['error']}")
+    return out["ok"]
+
+
+@pytest.fixture
+def class_users():
+    """A throwaway group with two learners and a teacher (Unix users), removed afterwards."""
+    import shutil
+    import subprocess
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("the multi-user class folder test needs root (it creates Unix users)")
+    if not (shutil.which("useradd") and shutil.which("groupadd")):
+        pytest.skip("useradd/groupadd are not installed")
+    tag = f"{os.getpid() % 100000}"
+    group, users = f"kitcls{tag}", [f"kitana{tag}", f"kitben{tag}", f"kittea{tag}"]
+
+    def run(*cmd):
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    run("groupadd", group)
+    made = []
+    try:
+        for u in users:
+            run("useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, u)
+            made.append(u)
+        yield group, users
+    finally:
+        for u in made:
+            subprocess.run(["userdel", u], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
+
+
+def test_class_folder_with_separate_unix_users(class_users, cb, tmp_path):
+    """docs/teaching-guide.md's recipe: a setgid (and sticky) group folder; each learner, a
+    separate Unix user, writes their own log; the teacher, in the group, reads both."""
+    import grp
+    import shutil
+    import tempfile
+    from kit import classroom
+    group, (ana, ben, teacher) = class_users
+    gid = grp.getgrnam(group).gr_gid
+    base = Path(tempfile.mkdtemp(prefix="kit-class-", dir="/tmp"))   # pytest's tmp is 0700
+    try:
+        os.chmod(base, 0o755)
+        folder = base / "class-7b"
+        folder.mkdir()                                     # the recipe, as root:
+        os.chown(folder, 0, gid)                           #   chgrp class-7b
+        os.chmod(folder, 0o3770)                           #   chmod 3770 (setgid + sticky)
+        # warm up as root in a scratch folder so no module is first imported as a learner
+        scratch = DecisionLog.for_learner("warm", folder=tmp_path, casebook=cb)
+        scratch.record("T1", [], "none")
+        DecisionLog.read(scratch.path, casebook=cb)
+        classroom.collect_class(tmp_path, casebook=cb)
+
+        def write_as(name, item, action):
+            def work():
+                log = DecisionLog.for_learner(name, folder=folder, casebook=cb)
+                log.record(item, [], action, f"{name}'s reason")
+                return str(log.path)
+            return work
+
+        paths = [Path(_as_user(ana, write_as("Ana", "T1", "label"))),
+                 Path(_as_user(ben, write_as("Ben", "K1", "remove")))]
+        for p, owner in zip(paths, (ana, ben)):
+            st = p.stat()
+            assert st.st_gid == gid                        # the setgid folder's group
+            assert st.st_mode & 0o777 == 0o644             # the umask, not a forced 0600
+            import pwd
+            assert pwd.getpwuid(st.st_uid).pw_name == owner
+
+        def ben_writes_into_anas_file():
+            try:
+                DecisionLog(paths[0], casebook=cb).record("T2", [], "none")
+            except KitDataError as e:
+                return str(e)
+            return "written"
+
+        assert "permission denied" in _as_user(ben, ben_writes_into_anas_file)
+
+        def teacher_reads():
+            res = classroom.collect_class(folder, casebook=cb)
+            return {"learners": sorted(res.learners),
+                    "read": {p.name: DecisionLog.read(p, casebook=cb).rationale.tolist()
+                             for p in paths}}
+
+        seen = _as_user(teacher, teacher_reads)
+        assert seen["learners"] == ["Ana", "Ben"]
+        assert seen["read"] == {paths[0].name: ["Ana's reason"], paths[1].name: ["Ben's reason"]}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_guest_is_chosen_knowingly_only(tmp_path, cb):
+    assert D.my_log(tmp_path, casebook=cb) is None
+    guest = D.my_log(tmp_path, casebook=cb, guest=True)
+    assert guest.learner == D.GUEST
+    D.set_learner("Ana")
+    assert D.my_log(tmp_path, casebook=cb, guest=True).learner == "Ana"
+
+
+def test_symlink_refused_without_o_nofollow(tmp_path, cb, monkeypatch):
+    monkeypatch.setattr(F, "NOFOLLOW", 0)          # as on Windows
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"not yours")
+    link = tmp_path / "zoe.decisions.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(KitDataError, match="symbolic link"):
+        DecisionLog(link, learner="Zoë", casebook=cb)
+    assert target.read_bytes() == b"not yours"

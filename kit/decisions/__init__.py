@@ -25,20 +25,22 @@ from .checks import MAX_ANSWER_PARTS, MAX_NAME, MAX_RULES, MAX_TEXT
 from .files import ASIDE_MARK
 from .formats import (ANSWER_COLUMNS, CSV_COLUMNS, CSV_VERSION, DECISION_COLUMNS, EXPORT_FORMAT,
                       EXPORT_VERSION, LOG_FORMAT, LOG_VERSION, decision_frame)
-from .learner import (GUEST, LEARNER_FILE, MAX_FILE_NAME, MAX_FILE_NAME_BYTES, ROOT,
-                      check_folder_writable, current_learner, default_folder, my_log,
-                      safe_learner_name, set_learner)
+from .learner import (CONFIG_ENV, GUEST, LEARNER_FILE, MAX_FILE_NAME, MAX_FILE_NAME_BYTES,
+                      ROOT, check_folder_writable, config_path, current_learner, default_folder,
+                      hub_user, learner_file_stem, log_path_for, my_log, safe_learner_name,
+                      set_learner)
 from .log import MAX_LOG_BYTES, DecisionLog
 from .readers import MAX_ENTRIES, MAX_READ_BYTES, read_decision_records
 from .sample import SAMPLE_DIR, decisions_or_sample, sample_decisions
 
 __all__ = [
     "DecisionLog", "read_decision_records", "decision_frame",
-    "safe_learner_name", "default_folder", "set_learner", "current_learner", "my_log",
+    "safe_learner_name", "learner_file_stem", "log_path_for", "hub_user", "config_path",
+    "default_folder", "set_learner", "current_learner", "my_log",
     "check_folder_writable", "sample_decisions", "decisions_or_sample",
     "LOG_FORMAT", "EXPORT_FORMAT", "LOG_VERSION", "EXPORT_VERSION", "CSV_VERSION",
     "DECISION_COLUMNS", "ANSWER_COLUMNS", "CSV_COLUMNS",
     "MAX_TEXT", "MAX_ANSWER_PARTS", "MAX_RULES", "MAX_NAME", "MAX_FILE_NAME",
     "MAX_FILE_NAME_BYTES", "MAX_ENTRIES", "MAX_READ_BYTES", "MAX_LOG_BYTES", "ASIDE_MARK",
-    "ROOT", "LEARNER_FILE", "SAMPLE_DIR", "GUEST",
+    "ROOT", "LEARNER_FILE", "CONFIG_ENV", "SAMPLE_DIR", "GUEST",
 ]

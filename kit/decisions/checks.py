@@ -32,6 +32,9 @@ MAX_NAME = 100             # characters in a learner's name as shown
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _NAME_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Bidirectional control characters: they can make one name look like another, so refused.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                          "\u200e\u200f\u061c")
 
 DECISION_FIELDS = ("item_id", "rules", "action", "rationale", "decided_at")
 ANSWER_FIELDS = ("section", "question_id", "answer", "rationale", "answered_at")
@@ -263,6 +266,11 @@ def clean_learner(name) -> str:
     """
     if not isinstance(name, str):
         raise KitDataError(f"a learner name should be text, not {show(name)}")
+    bidi = sorted({f"U+{ord(c):04X}" for c in name if c in BIDI_CONTROLS})
+    if bidi:
+        raise KitDataError(f"the learner name {show(name)} contains bidirectional control "
+                           f"characters ({', '.join(bidi)}), which can make one name look like "
+                           "another: type the name without them")
     text = " ".join(_NAME_JUNK.sub(" ", unicodedata.normalize("NFC", name)).split())
     if not text:
         raise KitDataError("the learner name is empty: type your name")
@@ -270,6 +278,12 @@ def clean_learner(name) -> str:
         raise KitDataError(f"the learner name is {len(text)} characters long; "
                            f"at most {MAX_NAME} are allowed")
     return text
+
+
+def same_name(a, b) -> bool:
+    """Whether two learner names are the same exact name (after Unicode NFC normalisation)."""
+    return (isinstance(a, str) and isinstance(b, str)
+            and unicodedata.normalize("NFC", a.strip()) == unicodedata.normalize("NFC", b.strip()))
 
 
 def clean_free_text(value, what, limit=MAX_TEXT):

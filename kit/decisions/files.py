@@ -20,9 +20,10 @@ implemented once:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 
 from ..errors import KitDataError
@@ -30,6 +31,7 @@ from ..errors import KitDataError
 import portalocker  # flock on Linux and macOS, the Windows file-locking API on Windows
 
 ASIDE_MARK = ".unreadable-"
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows (no symlinks for learners there)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -67,16 +69,37 @@ def read_all(fd, limit) -> bytes:
             return b"".join(chunks)
 
 
+def os_problem(err: OSError) -> str:
+    """A plain-language reason for an OSError (a full disk is said so)."""
+    if getattr(err, "errno", None) in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full (no space left): free some space and try again"
+    return str(err.strerror or err)
+
+
+def _temp_beside(path: Path):
+    """A new hidden file beside ``path``: (fd, name). Its mode follows the process umask
+    (``tempfile.mkstemp`` would force 0600, so a teacher in the group could not read it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+
+
 def atomic_write(path, data: bytes, exclusive=False) -> bool:
     """Put ``data`` at ``path``, complete and on disk; nobody ever sees half of it.
 
     The data goes to a hidden temporary file beside ``path`` (``fsync``\\ ed) and is
     then renamed over ``path``; with ``exclusive=True`` it is linked into place
     instead, and nothing already at ``path`` is touched (returns False then).
+    The file is created with the process umask (0666 & ~umask), like any other file.
     Raises OSError when the folder cannot be written.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     try:
         try:
             write_all(fd, data)
@@ -106,7 +129,7 @@ def _link_exclusive(tmp, path: Path, data: bytes) -> bool:
         pass
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, flags, 0o666)
     except FileExistsError:
         return False
     try:
@@ -143,11 +166,15 @@ def aside_stamp() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+def aside_name(path: Path, n: int) -> Path:
+    base = f"{path.name}{ASIDE_MARK}{aside_stamp()}"
+    return path.with_name(base if n == 1 else f"{base}-{n}")
+
+
 def set_aside(path: Path) -> Path:
     """Rename ``path`` to ``<name>.unreadable-<UTC time>``, never over an existing file."""
-    base = f"{path.name}{ASIDE_MARK}{aside_stamp()}"
     for n in range(1, 1000):
-        aside = path.with_name(base if n == 1 else f"{base}-{n}")
+        aside = aside_name(path, n)
         try:
             os.link(path, aside)
         except FileExistsError:
@@ -161,6 +188,18 @@ def set_aside(path: Path) -> Path:
         fsync_dir(path.parent)
         return aside
     raise KitDataError("cannot find a free name to set the unreadable file aside", file=str(path))
+
+
+def keep_copy(path: Path, raw: bytes) -> Path:
+    """Save ``raw`` (the bytes of ``path``) as a new ``<name>.unreadable-<UTC time>``; return it.
+
+    The copy is complete and on disk before this returns, and never replaces a file.
+    Raises OSError (e.g. a full disk) with nothing changed."""
+    for n in range(1, 1000):
+        aside = aside_name(path, n)
+        if atomic_write(aside, raw, exclusive=True):
+            return aside
+    raise KitDataError("cannot find a free name to keep a copy of the file", file=str(path))
 
 
 def read_limited(p, name, limit) -> bytes:
@@ -197,27 +236,39 @@ def read_limited(p, name, limit) -> bytes:
         os.close(fd)
 
 
-def open_log(path: Path, write, first_bytes):
+def open_log(path: Path, write, first_bytes, make_folder=True):
     """An fd on the regular file ``path`` (read-only, or read-write appending), or None.
 
     When writing and nothing is at ``path``, the file is created holding
-    ``first_bytes()`` (with :func:`atomic_write`, so a half-made file is never seen).
+    ``first_bytes()`` (with :func:`atomic_write`, so a half-made file is never seen);
+    its folder is created too when ``make_folder``, else a missing folder is a
+    KitDataError (it was there when the log was opened: moved or deleted).
+    A symbolic link at ``path`` is never followed (``O_NOFOLLOW``): KitDataError.
     Returns None when reading and there is no file.
     """
     flags = (os.O_RDWR | os.O_APPEND) if write else os.O_RDONLY
-    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | NOFOLLOW
     name = str(path)
     for _ in range(100):
+        if not NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): check first
+            raise KitDataError("this is a symbolic link, not your decision file; the kit "
+                               "does not follow links for a learner's own log: remove the "
+                               "link", file=name)
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:
             if not write:
                 return None
+            if not make_folder and not path.parent.is_dir():
+                raise KitDataError("the decisions folder is gone (moved or deleted?), so "
+                                   "nothing can be saved: ask your teacher, or run "
+                                   "kit.my_log() again to start a new folder",
+                                   file=str(path.parent)) from None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(path, first_bytes(), exclusive=True)
             except OSError as e:
-                raise KitDataError(f"cannot create the decision file ({e.strerror or e})",
+                raise KitDataError(f"cannot create the decision file ({os_problem(e)})",
                                    file=name) from None
             continue
         except IsADirectoryError:
@@ -226,7 +277,11 @@ def open_log(path: Path, write, first_bytes):
             raise KitDataError("cannot open the decision file (permission denied)",
                                file=name) from None
         except OSError as e:
-            raise KitDataError(f"cannot open the decision file ({e.strerror or e})",
+            if e.errno == errno.ELOOP or (NOFOLLOW and os.path.islink(path)):
+                raise KitDataError("this is a symbolic link, not your decision file; the kit "
+                                   "does not follow links for a learner's own log: remove the "
+                                   "link", file=name) from None
+            raise KitDataError(f"cannot open the decision file ({os_problem(e)})",
                                file=name) from None
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

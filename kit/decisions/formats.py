@@ -26,7 +26,7 @@ from .checks import (ANSWER_FIELDS, DECISION_FIELDS, MAX_NAME, TIME_FORMAT, Bad,
 LOG_FORMAT = "casebook-kit-decision-log"
 EXPORT_FORMAT = "casebook-kit-decisions"
 #: The versions of the formats this kit writes (and the newest it reads).
-LOG_VERSION = 1
+LOG_VERSION = 2   # 2: one file per exact name (hash in the file name); 1 still read
 EXPORT_VERSION = 1
 CSV_VERSION = 1
 
@@ -85,7 +85,10 @@ class ParsedLog:
         self.records = []       # [(line number, normalised record)]
         self.problems = []      # [(line number, text)]: any -> the file is not a clean log
         self.salvage = []       # records worth keeping if the file is set aside
-        self.torn = 0           # bytes of an unconfirmed (torn) last write to drop
+        self.torn = 0           # bytes of an unconfirmed (torn, not JSON) last line
+        self.needs_newline = False  # the file does not end with a newline
+        self.line_ends = "LF"   # "CR" when CR or CRLF line ends were found
+        self.raw = b""          # the bytes parsed (set by the log, to keep a copy)
         self.size = 0
 
 
@@ -153,9 +156,23 @@ def _take_line(p: ParsedLog, n, line, is_first) -> None:
 
 
 def parse_log(raw: bytes) -> ParsedLog:
-    """Parse a live log's bytes. Never raises except :class:`Newer` (a newer kit's log)."""
+    """Parse a live log's bytes. Never raises except :class:`Newer` (a newer kit's log).
+
+    Line ends may be LF, CRLF or CR alone (a file re-saved by another program): the kit
+    never writes a CR byte inside a line (JSON escapes it), so each is a line end. A last
+    line without its final newline that is complete JSON is read like any other line
+    (``needs_newline`` is then set, so the next append starts a new line); only a
+    last line that is not JSON is torn (``torn``: its length in bytes).
+
+    >>> p = parse_log(header_line("Zoë").replace(b"\\n", b"\\r") + b'{"type": "answer"}')
+    >>> p.header["learner"], p.needs_newline, p.torn, p.problems[0][0]
+    ('Zoë', True, 0, 2)
+    """
     p = ParsedLog()
     p.size = len(raw)
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        p.line_ends = "CR"
     parts = raw.split(b"\n")
     lines, tail = parts[:-1], parts[-1]
     seen_line = False
@@ -163,18 +180,25 @@ def parse_log(raw: bytes) -> ParsedLog:
         if line.strip():
             _take_line(p, n, line, is_first=not seen_line)
             seen_line = True
-    if tail:
+    if tail.strip():
+        n = len(lines) + 1
+        try:
+            _parse_line(tail)
+        except Bad:
+            pass
+        else:  # complete JSON: a line like any other, only its newline is missing
+            _take_line(p, n, tail, is_first=not seen_line)
+            p.needs_newline = True
+            return p
         starts = _RECORD_STARTS if seen_line else (_HEADER_START,)
         if any(s.startswith(tail) or tail.startswith(s) for s in starts) and len(tail) < 1_000_000:
             p.torn = len(tail)
         else:
-            p.problems.append((len(lines) + 1, "the last line is incomplete and not written by "
+            p.problems.append((n, "the last line is incomplete and not written by "
                                "the kit" if seen_line else
                                "this is not a casebook kit decision log"))
-            try:  # foreign bytes with no final newline may still end in a whole record
-                p.salvage.append(_parse_record(_parse_line(tail)))
-            except Bad:
-                pass
+    elif tail:
+        p.needs_newline = True   # trailing spaces: harmless, but start the next line afresh
     return p
 
 

@@ -1,12 +1,30 @@
-"""The learner of this machine: a safe file name, the remembered name, the default folder.
+"""The learner: who is deciding, the file their decisions go to, the default folder.
 
->>> import tempfile
+Who the learner is depends on where the kit runs (:mod:`kit.environment`):
+
+- on JupyterHub, the hub user (shown, never typed; Binder's random hub user excepted);
+- in a Voila app, the name given in that page (:data:`session_learner`, this kernel
+  only: Voila kernels all run as the server's user, so nothing is remembered on disk);
+- elsewhere, the name remembered in the person's own config file
+  (``$KIT_LEARNER_CONFIG``, else ``platformdirs.user_config_dir("casebook-kit")/learner.json``),
+  never in the decisions or class folder.
+
+Each exact name has its own file, ``<learner_file_stem(name)>.decisions.jsonl``.
+
+>>> import os, tempfile
+>>> saved = os.environ.get("KIT_LEARNER_CONFIG")
+>>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
 >>> folder = tempfile.mkdtemp()
->>> current_learner(folder) is None, set_learner("Ana", folder), my_log(folder).path.name
-(True, 'Ana', 'Ana.decisions.jsonl')
+>>> current_learner() is None, my_log(folder) is None
+(True, True)
+>>> set_learner("Ana"), my_log(folder).path.name
+('Ana', 'Ana-dea210f0.decisions.jsonl')
+>>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+... else: os.environ["KIT_LEARNER_CONFIG"] = saved
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -14,13 +32,23 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import platformdirs
+
+from .. import environment
 from ..errors import KitDataError
 from . import files
-from .checks import clean_learner, show
+from .checks import clean_learner, same_name, show
 
 #: The project folder (``my-decisions/`` is made here unless $KIT_DECISIONS_DIR says otherwise).
 ROOT = Path(__file__).resolve().parents[2]
-LEARNER_FILE = ".kit-learner.json"   # hidden: class views pass over it
+#: The remembered-name file older kits kept in the decisions folder. It is ignored now (in
+#: a shared folder it held whoever saved last); class views still pass over it.
+LEARNER_FILE = ".kit-learner.json"
+CONFIG_ENV = "KIT_LEARNER_CONFIG"
+CONFIG_FORMAT = "casebook-kit-learner"
+HASH_DIGITS = 8
+#: The name given in this kernel with ``set_learner(name, session_only=True)`` (or in Voila).
+session_learner = None
 GUEST = "guest"
 MAX_FILE_NAME = 60         # characters of a learner's name in a file name
 MAX_FILE_NAME_BYTES = 150  # ... and its UTF-8 bytes (file names are limited to 255 bytes)
@@ -99,55 +127,189 @@ def default_folder() -> Path:
     return folder
 
 
-def set_learner(name, folder=None) -> str:
-    """Remember the learner's name (in ``<folder>/.kit-learner.json``) for every notebook.
+def learner_file_stem(name) -> str:
+    """The file name of a learner's log, before ``.decisions.jsonl``: one exact name, one file.
 
-    Returns the name as it will be shown. The file is replaced atomically.
+    The readable part is :func:`safe_learner_name`; then ``-`` and the first 8 hex digits of
+    the SHA-256 of the exact name (cleaned as it is shown: NFC, spaces collapsed), so names
+    that differ only in punctuation, spaces or after the 60th character get different files.
 
-    >>> import tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> set_learner("  Zoë  ", folder), current_learner(folder)
-    ('Zoë', 'Zoë')
+    >>> learner_file_stem("Ali Reza"), learner_file_stem("Ali-Reza")
+    ('Ali-Reza-4444452e', 'Ali-Reza-85cffa1b')
+    >>> learner_file_stem("Zoe\u202e")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kit.errors.KitDataError: the learner name ... contains bidirectional control characters (U+202E)...
     """
     learner = clean_learner(name)
-    safe_learner_name(learner)  # refuses names that cannot become a file name
-    folder = default_folder() if folder is None else Path(folder)
-    data = json.dumps({"format": "casebook-kit-learner", "version": 1, "learner": learner},
-                      ensure_ascii=False).encode("utf-8")
-    files.atomic_write(folder / LEARNER_FILE, data)
-    return learner
+    digest = hashlib.sha256(learner.encode("utf-8")).hexdigest()[:HASH_DIGITS]
+    return f"{safe_learner_name(learner)}-{digest}"
+
+
+def _header_learner(path: Path):
+    """The learner named in the first line of the log at ``path`` (None if none or unreadable)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | files.NOFOLLOW | getattr(os, "O_BINARY", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        first = os.read(fd, 64_000).replace(b"\r", b"\n").split(b"\n", 1)[0]
+        doc = json.loads(first.decode("utf-8"))
+        return doc.get("learner") if isinstance(doc, dict) else None
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def log_path_for(folder, name) -> Path:
+    """Where learner ``name``'s log is in ``folder``: ``<learner_file_stem>.decisions.jsonl``,
+    or an older kit's ``<safe name>.decisions.jsonl`` whose header names exactly ``name``
+    (when there is no new-style file yet), so decisions saved before carry on."""
+    folder = Path(folder)
+    learner = clean_learner(name)
+    path = folder / f"{learner_file_stem(learner)}.decisions.jsonl"
+    if not os.path.lexists(path):
+        legacy = folder / f"{safe_learner_name(learner)}.decisions.jsonl"
+        if not os.path.islink(legacy) and same_name(_header_learner(legacy), learner):
+            return legacy
+    return path
+
+
+def hub_user(env=None):
+    """The JupyterHub user name, or None (not on a hub, or on Binder, whose hub user is random).
+
+    >>> from kit.environment import detect
+    >>> hub_user(detect({"JUPYTERHUB_USER": "ana"}, {})), hub_user(detect({}, {}))
+    ('ana', None)
+    >>> hub_user(detect({"JUPYTERHUB_USER": "jovyan-x1", "BINDER_LAUNCH_HOST": "b"}, {})) is None
+    True
+    """
+    env = environment.detect() if env is None else env
+    if env.binder or not env.hub_user:
+        return None
+    return env.hub_user
+
+
+def config_path() -> Path:
+    """The person's own file for the remembered name: ``$KIT_LEARNER_CONFIG``, else
+    ``platformdirs.user_config_dir("casebook-kit")/learner.json``."""
+    env = os.environ.get(CONFIG_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir("casebook-kit", appauthor=False)) / "learner.json"
+
+
+def _remembered():
+    try:
+        raw = config_path().read_bytes()[:10_000]
+        doc = json.loads(raw.decode("utf-8"))
+        if isinstance(doc, dict) and doc.get("format") == CONFIG_FORMAT:
+            return clean_learner(doc["learner"])
+    except (OSError, ValueError, KeyError, TypeError, KitDataError):
+        pass
+    return None
 
 
 def current_learner(folder=None):
-    """The name set with :func:`set_learner`, or ``None`` if none was set (or it is unreadable).
+    """Who is deciding: the hub user on JupyterHub; in Voila, the name given in this page
+    only; elsewhere the name remembered in the person's own config (:func:`config_path`).
+    ``None`` when nobody is known (then the apps ask). ``folder`` is accepted for older
+    callers and not used: a remembered name is never read from a decisions folder.
 
-    >>> import tempfile
-    >>> current_learner(tempfile.mkdtemp()) is None
+    >>> import os, tempfile
+    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
+    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
+    >>> current_learner() is None
     True
+    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
     """
-    folder = default_folder() if folder is None else Path(folder)
+    env = environment.detect()
+    hub = hub_user(env)
+    if hub:
+        try:
+            return clean_learner(hub)
+        except KitDataError:
+            return None
+    if env.front_end == "voila" or session_learner is not None:
+        return session_learner
+    return _remembered()
+
+
+def set_learner(name, session_only=False, *, folder=None) -> str:
+    """Say who is deciding; returns the name as it will be shown.
+
+    On JupyterHub only the hub user's own name is accepted (KitDataError otherwise).
+    In Voila, or with ``session_only=True``, the name is kept for this kernel only.
+    Elsewhere it is saved in the person's own config file (:func:`config_path`, made with
+    the process umask, replaced atomically) for every notebook; a file that cannot be
+    written is a KitDataError naming it. (An older kit's second argument, a folder, is
+    accepted and not used.)
+
+    >>> import os, tempfile
+    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
+    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "me", "learner.json")
+    >>> set_learner("  Zoë  "), current_learner()
+    ('Zoë', 'Zoë')
+    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
+    """
+    global session_learner
+    if not isinstance(session_only, bool):   # set_learner(name, folder) from an older kit
+        session_only = False
+    learner = clean_learner(name)
+    learner_file_stem(learner)  # refuses names that cannot become a file name
+    env = environment.detect()
+    hub = hub_user(env)
+    if hub:
+        if not same_name(learner, hub):
+            raise KitDataError(f"on this JupyterHub you are {show(hub)}: your decisions are "
+                               f"saved under that name, not {show(learner)}")
+        return clean_learner(hub)
+    if session_only or env.front_end == "voila":
+        session_learner = learner
+        return learner
+    path = config_path()
+    data = json.dumps({"format": CONFIG_FORMAT, "version": 1, "learner": learner},
+                      ensure_ascii=False).encode("utf-8")
     try:
-        raw = (folder / LEARNER_FILE).read_bytes()[:10_000]
-        doc = json.loads(raw.decode("utf-8"))
-        return clean_learner(doc["learner"]) if isinstance(doc, dict) else None
-    except (OSError, ValueError, KeyError, TypeError, KitDataError):
-        return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files.atomic_write(path, data)
+    except OSError as e:
+        raise KitDataError(f"your name cannot be remembered ({files.os_problem(e)}); "
+                           f"set {CONFIG_ENV} to a file you can write", file=str(path)) from None
+    session_learner = None
+    return learner
 
 
-def my_log(folder=None, casebook=None):
-    """The current learner's :class:`DecisionLog` (``guest`` when no name was set).
+def my_log(folder=None, casebook=None, *, guest=False):
+    """The current learner's :class:`DecisionLog` in ``folder`` (default :func:`default_folder`),
+    or ``None`` when no learner is known (apps then ask for a name). ``guest=True`` chooses
+    the ``guest`` log knowingly when nobody is known.
 
-    >>> import tempfile
+    >>> import os, tempfile
+    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
+    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
     >>> folder = tempfile.mkdtemp()
-    >>> my_log(folder).learner
+    >>> my_log(folder) is None
+    True
+    >>> my_log(folder, guest=True).learner
     'guest'
-    >>> _ = set_learner("Ana", folder)
-    >>> my_log(folder).path.name
-    'Ana.decisions.jsonl'
+    >>> _ = set_learner("Ana")
+    >>> my_log(folder).path.name, my_log(folder, guest=True).learner
+    ('Ana-dea210f0.decisions.jsonl', 'Ana')
+    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
     """
     from .log import DecisionLog  # log.py imports this module for the default folder
-    return DecisionLog.for_learner(current_learner(folder) or GUEST, folder=folder,
-                                   casebook=casebook)
+    learner = current_learner()
+    if learner is None and guest:
+        learner = GUEST
+    if learner is None:
+        return None
+    return DecisionLog.for_learner(learner, folder=folder, casebook=casebook)
 
 
 def check_folder_writable(folder=None) -> Path:

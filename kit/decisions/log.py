@@ -4,9 +4,10 @@ A log is an append-only JSON Lines file: every ``record`` adds one line and is o
 disk (``fsync``) before it returns, so a crashed or restarted kernel loses nothing
 that was confirmed, and two notebooks writing into one file at the same time lose
 nothing either (each append holds an exclusive ``flock``). A file at the log's
-path that is not a readable log is never overwritten or deleted: it is renamed
-aside and what can be saved from it is copied into a fresh log (see
-:attr:`DecisionLog.messages`). The durable file operations are in
+path that is not a readable log is never overwritten or deleted: a complete copy
+is kept aside first, then a fresh log with everything that can be saved from it takes
+its place (see :attr:`DecisionLog.messages`, which always names the copy). A log whose
+header names another learner is refused; a symbolic link at the path is not followed. The durable file operations are in
 :mod:`kit.decisions.files`, the line format in :mod:`kit.decisions.formats`.
 
 (The module is a little over 400 lines because it is one class whose public methods
@@ -24,8 +25,8 @@ from ..casebook import default_casebook
 from ..errors import KitDataError
 from . import files
 from .checks import (DECISION_FIELDS, Bad, Newer, Vocab, check_answer_value,
-                     check_ident, check_rule_list, clean_free_text, clean_learner, now, show,
-                     vocab_for)
+                     check_ident, check_rule_list, clean_free_text, clean_learner, now, same_name,
+                     show, vocab_for)
 from .formats import (ANSWER_COLUMNS, ParsedLog, answer_frame, decision_frame, export_csv,
                       export_json, header_line, latest_answers, parse_log, record_line,
                       with_revisions)
@@ -71,7 +72,7 @@ class DecisionLog:
     >>> item = cb.items.item_id.iloc[0]
     >>> log = DecisionLog.for_learner("Zoë", folder=tempfile.mkdtemp(), casebook=cb)
     >>> log.path.name
-    'Zoë.decisions.jsonl'
+    'Zoë-c6a12698.decisions.jsonl'
     >>> _ = log.record(item, [], "none", "political speech")
     >>> d = log.record(item, ["hateful_conduct"], "label", "on second thoughts")
     >>> d["rules"], d["action"], d["revision"]
@@ -95,6 +96,9 @@ class DecisionLog:
         self._vocab = None
         self._pending = []          # salvaged records still to write (rare race)
         self._skipped_note = None
+        # a folder that exists now and is gone later was moved or deleted: say so, never
+        # quietly start a new empty folder in its place
+        self._folder_existed = self.path.parent.is_dir()
         #: Plain-language notes for the learner (e.g. a file set aside); newest last.
         self.messages = []
         with self._session(write=False):
@@ -102,20 +106,26 @@ class DecisionLog:
 
     @classmethod
     def for_learner(cls, name, folder=None, casebook=None):
-        """The log of learner ``name``: ``<folder>/<safe name>.decisions.jsonl``.
+        """The log of learner ``name``: ``<folder>/<learner_file_stem(name)>.decisions.jsonl``.
 
-        ``folder`` defaults to :func:`default_folder`.
+        ``folder`` defaults to :func:`default_folder`. Each exact name has its own file
+        (a readable part and a short hash of the name); the name is also in the file's
+        header, and a file whose header names somebody else is refused. A log from an
+        older kit (``<safe name>.decisions.jsonl``) whose header names exactly this
+        learner is used as it is, so nothing saved before is left behind.
 
         >>> import tempfile
-        >>> log = DecisionLog.for_learner("Ali Reza", folder=tempfile.mkdtemp())
+        >>> folder = tempfile.mkdtemp()
+        >>> log = DecisionLog.for_learner("Ali Reza", folder=folder)
         >>> log.path.name, log.learner
-        ('Ali-Reza.decisions.jsonl', 'Ali Reza')
+        ('Ali-Reza-4444452e.decisions.jsonl', 'Ali Reza')
+        >>> DecisionLog.for_learner("Ali-Reza", folder=folder).path == log.path
+        False
         """
-        from .learner import default_folder, safe_learner_name  # learner.py imports this module
+        from .learner import default_folder, log_path_for  # learner.py imports this module
         learner = clean_learner(name)
         folder = default_folder() if folder is None else Path(folder)
-        return cls(folder / f"{safe_learner_name(learner)}.decisions.jsonl", learner=learner,
-                   casebook=casebook)
+        return cls(log_path_for(folder, learner), learner=learner, casebook=casebook)
 
     def __repr__(self):
         return f"DecisionLog({str(self.path)!r}, learner={self.learner!r})"
@@ -145,7 +155,11 @@ class DecisionLog:
 
     def _open(self, write):
         """An fd on the log (created, with its header, when writing), or None if missing."""
-        return files.open_log(self.path, write, lambda: header_line(self.learner))
+        fd = files.open_log(self.path, write, lambda: header_line(self.learner),
+                            make_folder=not self._folder_existed)
+        if fd is not None:
+            self._folder_existed = True
+        return fd
 
     @contextmanager
     def _session(self, write):
@@ -178,9 +192,16 @@ class DecisionLog:
                     parsed = parse_log(raw)
                 except Newer as e:
                     raise KitDataError(e.msg, file=name) from None
-                if parsed.problems:
-                    self._rescue(parsed)
+                self._check_owner(parsed)
+                parsed.raw = raw
+                if parsed.problems or (want_write and parsed.line_ends == "CR"):
+                    self._rescue(parsed, raw)
                     continue
+                if parsed.torn and not want_write:
+                    self._note(f"The last line of your decision file {self.path} is incomplete "
+                               f"(a save that did not finish: {parsed.torn} byte(s) that are "
+                               "not a whole record), so it is not counted. Your next save "
+                               "keeps a copy of the file as it is, then carries on.")
                 if parsed.header is not None:
                     self._header_learner = parsed.header["learner"]
                 if self._pending and want_write:
@@ -190,38 +211,71 @@ class DecisionLog:
                 yield fd, parsed
                 return
             except OSError as e:
-                raise KitDataError(f"cannot use the decision file ({e.strerror or e})",
-                                   file=name) from None
+                raise KitDataError(f"cannot use the decision file ({files.os_problem(e)}); "
+                                   "what was saved before is unchanged", file=name) from None
             finally:
                 os.close(fd)
         raise KitDataError("the decision file keeps changing under us; try again", file=name)
 
-    def _rescue(self, parsed: ParsedLog) -> None:
-        """Set the unreadable file aside (we hold its lock) and start a fresh log."""
-        line, problem = parsed.problems[0]
-        aside = files.set_aside(self.path)
+    def _check_owner(self, parsed: ParsedLog) -> None:
+        """Refuse a log whose header names another learner (nothing is read or written)."""
+        owner = parsed.header["learner"] if parsed.header is not None else None
+        if self._learner and owner is not None and not same_name(owner, self._learner):
+            raise KitDataError(f"this file belongs to {show(owner)}, not {show(self._learner)}: "
+                               "nothing was read from it or written to it", file=str(self.path))
+
+    def _rescue(self, parsed: ParsedLog, raw: bytes) -> None:
+        """Keep a copy of a damaged log and put a fresh log with all it holds in its place.
+
+        We hold the lock on the damaged file. The copy (``<name>.unreadable-<time>``)
+        is complete on disk before the fresh log replaces the file in one rename, so
+        the path always holds one whole log; every message names the copy.
+        """
+        if parsed.header is not None and self._header_learner is None:
+            self._header_learner = parsed.header["learner"]
+        aside = files.keep_copy(self.path, raw)
         data = header_line(self.learner) + b"".join(record_line(r) for r in parsed.salvage)
-        if not files.atomic_write(self.path, data, exclusive=True):  # somebody started a new log meanwhile
-            self._pending.extend(parsed.salvage)
+        files.atomic_write(self.path, data)
         n_dec = sum(r["type"] == "decision" for r in parsed.salvage)
         n_ans = len(parsed.salvage) - n_dec
-        kept = (f"{n_dec} decision(s) and {n_ans} answer(s) were recovered from it into a fresh "
-                f"{self.path.name}" if parsed.salvage else
-                f"nothing in it could be recovered, so {self.path.name} starts again empty")
-        self.messages.append(
-            f"Your decision file {self.path} could not be read (line {line}: {problem}). "
-            f"Nothing was deleted: the old file is kept, unchanged, as {aside}. "
-            f"{kept[0].upper() + kept[1:]}. You can carry on.")
+        counts = f"{n_dec} decision(s) and {n_ans} answer(s)"
+        if parsed.problems:
+            line, problem = parsed.problems[0]
+            kept = (f"{counts} were recovered from it into a fresh {self.path.name}"
+                    if parsed.salvage else
+                    f"nothing in it could be recovered, so {self.path.name} starts again empty")
+            self.messages.append(
+                f"Your decision file {self.path} could not be read (line {line}: {problem}). "
+                f"Nothing was deleted: the old file is kept, unchanged, as {aside}. "
+                f"{kept[0].upper() + kept[1:]}. You can carry on.")
+        else:
+            self.messages.append(
+                f"The line ends of your decision file {self.path} were changed (by another "
+                f"program). Nothing was lost: all {counts} are kept in {self.path.name}, now "
+                f"with the kit's line ends, and the file as it was is kept as {aside}.")
+
+    def _note(self, text: str) -> None:
+        if not self.messages or self.messages[-1] != text:
+            self.messages.append(text)
 
     def _append(self, fd, parsed: ParsedLog, data: bytes) -> None:
         keep = None
-        if parsed.header is None:       # empty file, or only a torn header: start it afresh
+        if parsed.torn:                 # an unconfirmed, cut-off last write: copy, then drop it
+            aside = files.keep_copy(self.path, parsed.raw)
+            keep = parsed.size - parsed.torn
+            self.messages.append(
+                f"The last line of your decision file {self.path} was cut off (a save that did "
+                f"not finish: {parsed.torn} byte(s) that are not a whole record). The file as "
+                f"it was is kept, unchanged, as {aside}; every complete record stays in "
+                f"{self.path.name}. You can carry on.")
+            parsed.torn = 0
+        if parsed.header is None:       # empty (or only a cut-off header): start it afresh
             keep = 0
             data = header_line(self.learner) + data
             parsed.header = {"learner": self.learner}
-        elif parsed.torn:               # an unconfirmed last write: drop it
-            keep = parsed.size - parsed.torn
-        parsed.torn = 0
+        elif parsed.needs_newline:      # a complete last line without its newline
+            data = b"\n" + data
+        parsed.needs_newline = False
         parsed.size = files.append(fd, data, keep=keep)
 
     def _records(self):
@@ -414,7 +468,7 @@ class DecisionLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             files.atomic_write(path, data)
         except OSError as e:
-            raise KitDataError(f"cannot write the export ({e.strerror or e})",
+            raise KitDataError(f"cannot write the export ({files.os_problem(e)})",
                                file=str(path)) from None
         return path
 
