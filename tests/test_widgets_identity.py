@@ -208,3 +208,48 @@ def test_learner_log_is_none_until_someone_is_known(folder):
     assert _common.learner_log(folder=folder, environment=VOILA) is None
     assert _common.learner_log(folder=folder, environment=JUPYTER) is None
     assert _common.learner_log(decisions.GUEST, folder).learner == decisions.GUEST
+
+
+# --------------------------------------------------------------------------- the other saving apps
+
+@pytest.mark.parametrize("make", ["survey", "attribution", "quiz"])
+def test_voila_apps_that_save_ask_for_the_name_first(folder, monkeypatch, casebook, make):
+    from kit.widgets import AttributionBoard, Quiz, Survey
+
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1:8866/")
+    guest = decisions.DecisionLog.for_learner(decisions.GUEST, folder=folder, casebook=casebook)
+    build = {"survey": lambda log: Survey(log, casebook),
+             "attribution": lambda log: AttributionBoard(log, casebook),
+             "quiz": lambda log: Quiz(casebook, log=log)}[make]
+    probe = build(None if make != "quiz" else guest)
+    if make == "survey":        # someone else's answer, saved as guest earlier
+        qid = next(iter(probe.choice))
+        guest.record_answer("survey", qid, probe.choice[qid].options[0][1],
+                            rationale="someone else's answer")
+    elif make == "attribution":
+        guest.record_answer("attribution", probe.handle, probe.judgement.options[0][1],
+                            rationale="someone else's answer")
+    new_page(monkeypatch)
+    app = build(guest)          # the notebook passed the shared guest log
+    assert app.gate is not None and app.decision_log is guest
+    assert set(walk(app)) & {app.gate, app.gate.name} == {app.gate, app.gate.name}
+    assert "someone else" not in all_html(app)
+    app.gate.name.value = "Ana"
+    app.gate.start_button.click()
+    assert app.gate is None and app.decision_log.learner == "Ana"
+    assert app.decision_log.path.parent == folder
+    assert "someone else" not in all_html(app)
+    assert app.message.value == "" and "kit-gate" not in " ".join(
+        c for w in walk(app) for c in getattr(w, "_dom_classes", ()))
+    # a second app in the same page uses the name given: no second question
+    again = build(guest)
+    assert getattr(again, "gate", None) is None and again.decision_log.learner == "Ana"
+
+
+def test_apps_outside_voila_keep_the_log_they_are_given(folder, casebook):
+    from kit.widgets import Quiz, Survey
+
+    guest = decisions.DecisionLog.for_learner(decisions.GUEST, folder=folder, casebook=casebook)
+    assert Survey(guest, casebook).decision_log is guest
+    assert Quiz(casebook).decision_log is None        # a quiz without a log saves nothing
+    assert getattr(Survey(guest, casebook), "gate", None) is None

@@ -217,6 +217,44 @@ class KitApp(W.VBox):
                 self.show_error(exc)
         return wrapper
 
+    def ask_name_if_needed(self, reload, what="your answers", when_no_log=True,
+                           environment=None) -> bool:
+        """In Voila, make sure :attr:`decision_log` is this page's learner's before anything
+        is saved: when it is None (if ``when_no_log``) or the shared ``guest`` log nobody
+        chose here, the page's name is used, or, with none yet, a :class:`NameGate` is shown
+        in place of the app until a name is given (or guest chosen). ``reload()`` then reads
+        the learner's saved answers. Elsewhere nothing changes. Returns whether it took over
+        the loading (so the app does not read the guest's answers meanwhile).
+        """
+        env = where(environment)
+        log = getattr(self, "decision_log", None)
+        if not asks_in_page(env) or (log is None and not when_no_log) or (
+                log is not None and getattr(log, "learner", None) != decisions.GUEST):
+            return False
+        folder = log.path.parent if getattr(log, "path", None) is not None else None
+        casebook = getattr(self, "casebook", None)
+
+        def use(name):
+            self.decision_log = learner_log(name, folder, casebook)
+            reload()
+
+        name = learner_name(folder, env)
+        if name is not None:
+            use(name)
+            return True
+        keep = [c for c in self.children[:2] if isinstance(c, W.HTML) and c is not self.message]
+        body = tuple(c for c in self.children[len(keep):] if c is not self.message)
+        self.gate = NameGate(None, folder, env, what=what)
+
+        def ready(name):
+            self.gate = None
+            self.set_body(*body)
+            use(name)
+
+        self.gate._on_ready = self.safely(ready)
+        self.set_body(self.gate)
+        return True
+
     def __repr__(self):  # stable text/plain for notebook regression tests
         return f"{type(self).__name__}({self.status_line()})"
 
