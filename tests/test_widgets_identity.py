@@ -253,3 +253,44 @@ def test_apps_outside_voila_keep_the_log_they_are_given(folder, casebook):
     assert Survey(guest, casebook).decision_log is guest
     assert Quiz(casebook).decision_log is None        # a quiz without a log saves nothing
     assert getattr(Survey(guest, casebook), "gate", None) is None
+
+
+def test_voila_policy_lab_reads_only_the_pages_own_decisions(folder, monkeypatch, casebook):
+    from kit.widgets import PolicyLab
+
+    guest = decisions.DecisionLog.for_learner(decisions.GUEST, folder=folder, casebook=casebook)
+    guest.record(first_item(casebook), [], "none", "a guest's decision")
+    assert PolicyLab(casebook, log=guest).decision_log is guest       # outside Voila: as given
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1:8866/")
+    lab = PolicyLab(casebook, log=guest)
+    assert lab.decision_log is None
+    assert "decisions" not in [v for _, v in lab.labels.options]
+    _common.keep_learner("Ana", folder)
+    lab = PolicyLab(casebook, log=guest)
+    assert lab.decision_log.learner == "Ana" and lab.decision_log.path.parent == folder
+    assert "decisions" in [v for _, v in lab.labels.options]
+
+
+def test_adapter_uses_the_per_kernel_api_of_kit_decisions_when_there(folder, monkeypatch):
+    """With set_learner(name, session_only=True) and current_learner() (the person's own
+    config), the apps keep Voila's name through kit.decisions, not in the folder."""
+    kept = {}
+
+    def set_learner(name, session_only=False):
+        kept["session" if session_only else "config"] = name.strip()
+        if session_only:
+            decisions.learner.session_learner = name.strip()
+        return name.strip()
+
+    monkeypatch.setattr(_common, "SESSION_API", True)
+    monkeypatch.setattr(decisions, "set_learner", set_learner)
+    monkeypatch.setattr(decisions, "current_learner", lambda: kept.get("config"))
+    monkeypatch.setattr(decisions.learner, "session_learner", None, raising=False)
+    assert _common.learner_name(folder, VOILA) is None
+    assert _common.keep_learner(" Ana ", folder, VOILA) == "Ana" and kept == {"session": "Ana"}
+    assert _common.learner_name(folder, VOILA) == "Ana"
+    assert _common.learner_name(folder, JUPYTER) is None
+    assert _common.keep_learner("Ben", folder, JUPYTER) == "Ben" and kept["config"] == "Ben"
+    assert (_common.learner_name(folder, JUPYTER), _common.learner_name(folder, VOILA)) == (
+        "Ben", "Ana")
+    assert not (folder / decisions.LEARNER_FILE).exists()

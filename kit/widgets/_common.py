@@ -462,6 +462,20 @@ def learner_log(name=None, folder=None, casebook=None, environment=None):
     return decisions.DecisionLog.for_learner(name, folder=folder, casebook=casebook)
 
 
+def page_log(log, casebook=None, environment=None):
+    """The log an app that only READS decisions (the policy lab) should use: ``log`` itself,
+    except in Voila when it is None or the shared ``guest`` log nobody chose in this page;
+    then the log of the name given in this page, or None (the guests' shared file is not
+    shown as "your decisions")."""
+    env = where(environment)
+    if not asks_in_page(env) or (log is not None
+                                 and getattr(log, "learner", None) != decisions.GUEST):
+        return log
+    folder = log.path.parent if getattr(log, "path", None) is not None else None
+    name = learner_name(folder, env)
+    return None if name is None else learner_log(name, folder, casebook)
+
+
 class NameGate(W.VBox):
     """Asks who is deciding before an app opens: a name box, *Start*, and *Continue as guest*.
 
