@@ -724,3 +724,62 @@ def test_offline_bundle_is_cached_between_kernels(tmp_path, monkeypatch):
     offline.load_cached_bundle()
     assert not alt.JupyterChart._is_offline
 
+
+
+def test_offline_bundle_cache_is_checked_by_hash_before_use(tmp_path, monkeypatch):
+    import hashlib
+    import os
+    import sys
+
+    import altair as alt
+    from kit.charts import offline
+
+    monkeypatch.setenv("KIT_CACHE_DIR", str(tmp_path))
+    offline.setup()
+    offline.save_bundle()
+    built = alt.JupyterChart._esm
+    path = offline.bundle_path()
+    sidecar = path + ".sha256"
+    assert open(sidecar).read().strip() == hashlib.sha256(built.encode("utf-8")).hexdigest()
+
+    def new_kernel():
+        monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
+        monkeypatch.setattr(alt.JupyterChart, "_esm", "")
+
+    new_kernel()
+    assert offline.load_cached_bundle() is True and alt.JupyterChart._esm == built
+    # tampered: same length, whole-looking, one injected statement -> not run, rebuilt
+    evil = "globalThis.pwned=1;" + built[len("globalThis.pwned=1;"):]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(evil)
+    new_kernel()
+    assert offline.load_cached_bundle() is False
+    assert not alt.JupyterChart._is_offline and "pwned" not in alt.JupyterChart._esm
+    offline.setup()   # a new kernel's set-up: builds again and rewrites the cache
+    assert alt.JupyterChart._is_offline and "globalThis.pwned" not in alt.JupyterChart._esm
+    assert "globalThis.pwned" not in open(path, encoding="utf-8").read()
+    new_kernel()
+    assert offline.load_cached_bundle() is True and alt.JupyterChart._esm == built
+    # tampered together with a matching hash, but writable by others -> not run
+    if sys.platform != "win32":
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(evil)
+        with open(sidecar, "w", encoding="ascii") as fh:
+            fh.write(hashlib.sha256(evil.encode("utf-8")).hexdigest())
+        os.chmod(path, 0o666)
+        new_kernel()
+        assert offline.load_cached_bundle() is False and not alt.JupyterChart._is_offline
+        os.chmod(path, 0o600)
+        os.remove(path)
+        os.symlink(sidecar, path)   # a symlink is not followed either
+        new_kernel()
+        assert offline.load_cached_bundle() is False
+        os.remove(path)
+        new_kernel()
+        offline.setup()
+        new_kernel()
+        assert offline.load_cached_bundle() is True and alt.JupyterChart._esm == built
+    # no hash next to the bundle (e.g. a cache from an older kit) -> not run
+    os.remove(sidecar)
+    new_kernel()
+    assert offline.load_cached_bundle() is False

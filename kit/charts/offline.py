@@ -7,7 +7,11 @@ and cached in a file (:func:`bundle_path`): the one file the charts layer touche
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import os
+import stat
 import tempfile
 
 import altair as alt
@@ -89,8 +93,10 @@ def bundle_path():
 
     Building it with vl-convert costs 1.5–2 s in every new kernel; the cached copy
     loads in milliseconds. Keyed by the altair and vl-convert versions, in
-    ``$KIT_CACHE_DIR`` or ``~/.cache/casebook-kit``. The one file the charts layer
-    touches; any problem with it just means building the bundle again.
+    ``$KIT_CACHE_DIR`` or ``~/.cache/casebook-kit``, with its SHA-256 in
+    ``<bundle>.sha256`` (checked by :func:`load_cached_bundle` before the code is used).
+    The one file the charts layer touches; any problem with it just means building the
+    bundle again.
     """
     try:
         import vl_convert
@@ -103,31 +109,84 @@ def bundle_path():
         return None
 
 
-def load_cached_bundle() -> None:
-    """Give ``alt.JupyterChart`` the cached bundle, if there is a whole one (else nothing)."""
+def _digest(src: str) -> str:
+    return hashlib.sha256(src.encode("utf-8")).hexdigest()
+
+
+def _trusted(path: str) -> bool:
+    """Whether a cache file may be run as code here: on POSIX, owned by this user and
+    writable by no one else (a shared or world-writable cache folder could hand us someone
+    else's JavaScript); elsewhere the hash check alone decides."""
+    if not hasattr(os, "geteuid"):
+        return True
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def load_cached_bundle() -> bool:
+    """Give ``alt.JupyterChart`` the cached bundle if it is whole and unchanged since it was
+    built; returns whether it was used.
+
+    The cache holds the bundle and, next to it (``<bundle>.sha256``), the SHA-256 of the
+    bundle computed when it was built. A bundle whose hash does not match (edited,
+    truncated, or its hash missing), a symlink, or a file another user owns or may write
+    is not run: the bundle is built again from the installed packages and the cache
+    rewritten by :func:`save_bundle`.
+    """
     path = bundle_path()
     if path is None or alt.JupyterChart._is_offline:
-        return
+        return False
     try:
+        if not (_trusted(path) and _trusted(path + ".sha256")):
+            return False
         with open(path, encoding="utf-8") as fh:
             src = fh.read()
-    except OSError:
-        return
-    if len(src) > 100_000:  # a truncated file is rebuilt instead
-        alt.JupyterChart._esm = src
-        alt.JupyterChart._is_offline = True
+        with open(path + ".sha256", encoding="ascii") as fh:
+            expected = fh.read(200).strip()
+    except (OSError, ValueError):
+        return False
+    if len(src) <= 100_000 or not hmac.compare_digest(_digest(src), expected):
+        return False  # truncated or changed: rebuilt instead
+    alt.JupyterChart._esm = src
+    alt.JupyterChart._is_offline = True
+    return True
+
+
+def _cache_ok(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as fh, open(path + ".sha256", encoding="ascii") as fh2:
+            return (_trusted(path) and _trusted(path + ".sha256")
+                    and hmac.compare_digest(_digest(fh.read()), fh2.read(200).strip()))
+    except (OSError, ValueError):
+        return False
+
+
+def _write(path: str, text: str, encoding: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding) as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def save_bundle() -> None:
-    """Cache the bundle ``alt.JupyterChart`` built, once, written atomically (errors ignored)."""
+    """Cache the bundle ``alt.JupyterChart`` built with its SHA-256, written atomically
+    (errors ignored); a cached copy that does not check out is replaced."""
     path = bundle_path()
-    if path is None or not alt.JupyterChart._is_offline or os.path.exists(path):
+    if path is None or not alt.JupyterChart._is_offline or _cache_ok(path):
         return
+    src = alt.JupyterChart._esm
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(alt.JupyterChart._esm)
-        os.replace(tmp, path)
+        _write(path, src, "utf-8")
+        _write(path + ".sha256", _digest(src) + "\n", "ascii")
     except OSError:
         pass

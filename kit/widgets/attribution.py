@@ -127,7 +127,8 @@ class AttributionBoard(KitApp):
                                       "a platform, a news agency, a research group and an "
                                       "advocacy group have different vantage points.</p>"),
                       cards_box, judge_box, self.reveal, self.chart_slot)
-        self.safely(self._load)()
+        if not self.ask_name_if_needed(self.safely(self._load), what="the board"):
+            self.safely(self._load)()
 
     # -- building -------------------------------------------------------------------------
     def _context_html(self) -> str:

@@ -2,8 +2,12 @@
 
 A notebook shows it in one line::
 
-    log = kit.DecisionLog.for_learner("ana", "my_decisions")
-    kit.widgets.DecisionDesk(log)
+    kit.widgets.DecisionDesk()          # the learner's own log, found by the desk
+    kit.widgets.DecisionDesk(log)       # or a given kit.DecisionLog
+
+Without a log the desk finds the learner (the hub user on JupyterHub, the saved name
+elsewhere). In Voila, where a page has no name yet, the desk first asks for it (a name
+box, *Start*, *Continue as guest*) and opens only then; the name is kept for that page.
 
 For each item the desk shows its title, account and date, the content note first
 (the text then sits in a collapsed section the learner opens), the text or a
@@ -23,7 +27,9 @@ from ..casebook import default_casebook
 from ..compare import gap_verdict
 from ..errors import KitDataError
 from .arguments import arguments_html
-from ._common import Fold, KitApp, esc, html_slot, labelled, source_links
+from .. import decisions
+from ._common import (Fold, KitApp, NameGate, asks_in_page, esc, html_slot, labelled,
+                      learner_log, learner_name, source_links, where)
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
 
@@ -31,7 +37,12 @@ from .cards import (action_label, allegations_html, context_html, header_html, n
 class DecisionDesk(KitApp):
     """Decide item by item which rules were broken and which action fits; then compare.
 
-    ``log`` is a :class:`kit.DecisionLog` (every save is recorded there at once);
+    ``log`` is a :class:`kit.DecisionLog` (every save is recorded there at once), or None:
+    then the learner's own log in ``folder`` (default ``$KIT_DECISIONS_DIR``), asking for
+    the name first in Voila (:class:`NameGate`, also shown when the given log is the shared
+    ``guest`` log and nobody chose it in this page); ``environment`` is where the kit runs
+    (default :func:`kit.environment.detect`). Until a name is given, :attr:`gate` is the
+    name prompt and :attr:`decision_log` None;
     ``casebook`` defaults to the log's casebook (else ``kit.load_casebook()``); ``items`` optionally lists the
     item ids to show, in that order (default: every item of the case file). The desk
     opens at the first item not yet decided.
@@ -62,7 +73,7 @@ class DecisionDesk(KitApp):
     (True, 1)
     """
 
-    def __init__(self, log, casebook=None, items=None):
+    def __init__(self, log=None, casebook=None, items=None, folder=None, environment=None):
         super().__init__("desk", title="Decision desk")
         if casebook is None:  # the log's own case file, so ids always agree
             casebook = getattr(log, "casebook", None)
@@ -93,6 +104,44 @@ class DecisionDesk(KitApp):
         self._allegations = casebook.allegations
         self._drafts: dict = {}
         self._syncing = False
+        self._decided: dict = {}
+        self.index = 0
+        self.gate = None
+        self.environment = where(environment)
+        self.folder = folder
+        if log is not None and getattr(log, "learner", None) == decisions.GUEST \
+                and folder is None and getattr(log, "path", None) is not None:
+            self.folder = log.path.parent  # a name given in the page saves beside it
+        unnamed = getattr(log, "learner", None) == decisions.GUEST and asks_in_page(
+            self.environment)   # the page's shared guest file: nobody chose it here
+        guest_note = None
+        if log is None or unnamed:
+            name = learner_name(self.folder, self.environment)
+            if name is None and asks_in_page(self.environment):
+                self.decision_log = None
+                self.gate = NameGate(self.safely(self._open_as), self.folder, self.environment,
+                                     what="the decision desk")
+                self.set_body(self.gate)
+                return
+            log = learner_log(name or decisions.GUEST, self.folder, casebook)
+            if name is None:
+                guest_note = (f"No name saved yet: your decisions are saved as "
+                              f"{decisions.GUEST}, with every other guest's. Save your name "
+                              "with kit.widgets.Welcome() to keep them under it.")
+        self._open(log)
+        if guest_note and not self.message.value:
+            self.show_info(guest_note)
+
+    def _open_as(self, name) -> None:
+        """Open the desk for ``name`` (given in the name prompt, or ``guest`` chosen there)."""
+        self._open(learner_log(name, self.folder, self.casebook))
+        self.gate = None
+
+    def _open(self, log) -> None:
+        """Build the desk on ``log``: every control, at the first undecided item."""
+        self.decision_log = log
+        ids = self.item_ids
+        casebook = self.casebook
         self._decided = self._load_decisions()
 
         # -- navigation ------------------------------------------------------------------
@@ -362,5 +411,7 @@ class DecisionDesk(KitApp):
 
     def status_line(self) -> str:
         n = len(self.item_ids)
+        if self.decision_log is None:
+            return f"waiting for the learner's name, {n} items"
         return (f"{self.current_item_id}, item {self.index + 1} of {n}, "
                 f"{len(self.decided_ids())} of {n} decided")

@@ -24,7 +24,7 @@ from ..errors import KitDataError
 from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
                       outcome_sentences, outcome_timeline)
 from ..words import day
-from ._common import ChartSlot, Fold, KitApp, esc, html_slot, labelled
+from ._common import ChartSlot, Fold, KitApp, esc, html_slot, labelled, page_log
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
@@ -102,7 +102,7 @@ class PolicyLab(KitApp):
         if casebook is None:
             casebook = default_casebook()
         self.casebook = casebook
-        self.decision_log = log
+        self.decision_log = log = page_log(log, casebook)
         self.predictions = None
         self.outcomes = None
         self.last_policy = None

@@ -111,12 +111,19 @@ class Quiz(KitApp):
         self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
         self.restart_button.on_click(self.safely(lambda _b: self.restart()))
 
-        self._reload_answers()
         wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto")
         self.set_body(self.progress, self.question, self.choices,
                       W.HBox([self.check_button, self.prev_button, self.next_button,
                               self.restart_button], layout=wrap),
                       self.feedback)
+        if not self.ask_name_if_needed(self.safely(self._reopen), what="the quiz",
+                                       when_no_log=False):
+            self._reload_answers()
+        self._show()
+
+    def _reopen(self) -> None:
+        """Read the answers of the learner named in the page, then show the quiz again."""
+        self._reload_answers()
         self._show()
 
     def _reload_answers(self) -> None:

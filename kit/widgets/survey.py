@@ -127,7 +127,8 @@ class Survey(KitApp):
 
         self.set_body(intro_html, W.VBox(twitter_box, layout=W.Layout(width="100%")),
                       kit_section, self.save, self.recap)
-        self.safely(self._load)()
+        if not self.ask_name_if_needed(self.safely(self._load), what="the survey"):
+            self.safely(self._load)()
 
     # -- building -------------------------------------------------------------------------
     def _options(self, q):

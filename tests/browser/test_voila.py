@@ -25,6 +25,8 @@ def test_voila_shows_the_decision_desk_and_saves(voila, desk_notebook, policylab
     assert not problems, _report(desk_notebook, problems)
 
     desk = view.desk()
+    assert desk.gated() and not desk.revealed()   # Voila asks who is deciding first
+    desk.sign_in(f"Voila tester {uuid.uuid4().hex[:6]}")
     item = desk.goto_undecided()
     assert not desk.revealed()
     rationale = f"Voila test {uuid.uuid4().hex[:8]}"

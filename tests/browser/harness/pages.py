@@ -178,6 +178,21 @@ class Desk:
         self.root = view.page.locator(".kit-desk").first
         self.root.wait_for(state="visible", timeout=timeout)
 
+    def gated(self) -> bool:
+        """Whether the desk is still asking who is deciding (the name gate of Voila)."""
+        return self.root.locator(".kit-gate").count() > 0
+
+    def sign_in(self, name: str) -> None:
+        """Give ``name`` in the name gate, press Start, wait for the desk to open."""
+        self.root.locator(".kit-gate-name input").fill(name)
+        self.root.locator("button.kit-gate-start").click()
+        self.root.locator(".kit-desk-item h4").wait_for(timeout=self.timeout)
+
+    def continue_as_guest(self) -> None:
+        """Choose "Continue as guest" in the name gate; wait for the desk to open."""
+        self.root.locator("button.kit-gate-guest").click()
+        self.root.locator(".kit-desk-item h4").wait_for(timeout=self.timeout)
+
     def item_id(self) -> str:
         head = self.root.locator(".kit-desk-item h4").inner_text(timeout=self.timeout)
         return head.split("·")[0].strip()

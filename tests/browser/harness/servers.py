@@ -372,6 +372,18 @@ class Voila(_Session):
             view.start()
         return view
 
+    def another_page(self, name: str) -> VoilaView:
+        """A NEW Voila page of notebook ``name`` (its own kernel, as for another learner),
+        executed and drawn; :meth:`render` keeps returning the session's first page."""
+        if not (self.root / name).is_file():
+            pytest.fail(f"notebooks/{name} does not exist", pytrace=False)
+        view = VoilaView(self, name)
+        self.views.setdefault(("more", name), []).append(view)
+        touch(view)
+        view.start()
+        view.open()
+        return view
+
     def render(self, name: str, prefetch=()) -> VoilaView:
         """The Voila page of notebook ``name`` (one per session), executed and drawn.
 
