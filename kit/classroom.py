@@ -3,7 +3,9 @@
 :func:`collect_class` reads every learner file in one folder (live logs
 ``*.decisions.jsonl`` and files exported by the kit, ``*.json`` and ``*.csv``)
 through the same checks as :meth:`kit.DecisionLog.read`, which treat them as untrusted. One bad
-file never stops the class view: it is skipped and listed in ``problems``.
+file never stops the class view: it is skipped and listed in ``problems``. Nothing
+is settled silently: several files for one learner, or a file named for another
+learner, are listed as conflicts with what differs (see :func:`collect_class`).
 The case file is loaded once (or passed in) and shared by every file read.
 
 The aggregated tables (``distribution``, ``vs_twitter``) have one row per item
@@ -261,12 +263,14 @@ class ClassResults:
     check_names: list = field(default_factory=list)
 
     def summary(self) -> str:
-        """Plain text for the teacher: learners, files skipped or ignored, agreement."""
+        """Plain text for the teacher: learners, conflicts, files skipped, notes,
+        files ignored (the first 50 in all), names to check, agreement."""
         n = len(self.learners)
+        where = shown(self.folder.name or str(self.folder))
         if n == 0:
-            lines = [f"No learner decisions yet in {self.folder.name or str(self.folder)!s}."]
+            lines = [f"No learner decisions yet in {where}."]
         else:
-            lines = [f"{n} learner{'s' if n != 1 else ''} in {self.folder.name or str(self.folder)}, "
+            lines = [f"{n} learner{'s' if n != 1 else ''} in {where}, "
                      f"{len(self.decisions)} decisions."]
         room = MAX_SHOWN_PROBLEMS
         for kind, head in (("conflict", "file(s) in a conflict (one learner, several files, "

@@ -335,6 +335,9 @@ def test_control_characters_in_file_names_are_shown_escaped(class_folder, small)
     text = res.summary() + "".join(res.problems.file) + "".join(res.problems.problem)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "x\\x07.json" in set(res.problems.file)
+    odd = class_folder.parent / "class\x1b"
+    class_folder.rename(odd)
+    assert "class\\x1b, " in collect_class(odd, small).summary().splitlines()[0]
     assert "skipped" in set(res.problems.kind)
 
 
@@ -586,3 +589,4 @@ def test_dashboard_shows_conflicts_notes_and_names_escaped(tmp_path, small):
     assert html.index(">conflict<") < html.index(">not read<")  # conflicts first
     assert "2 files in conflict" in dash.status_line()
     assert dash.results.learners == ["<img src=x onerror=alert(1)>", "Ana", "ana!"]
+    assert "&lt;img" in dash.overview.value and "<img" not in dash.overview.value

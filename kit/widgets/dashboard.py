@@ -3,7 +3,9 @@
 A folder box (default: the kit's decisions folder, ``kit.decisions.default_folder()``)
 and a Load button. Loading reads every learner file in the folder with
 :func:`kit.collect_class` (untrusted files: a bad one is skipped and listed with
-its reason, never fatal) and shows: how many learners, the skipped files, the
+its reason, never fatal) and shows: how many learners, the files in a conflict
+(several files for one learner, or a file named for another learner; the first
+50 problems, then a count), names that look alike, the skipped files, the
 class's choices per item (chart), the class against Twitter (chart), Fleiss'
 kappa with a plain-language reading, and a per-item table.
 """
@@ -107,7 +109,8 @@ class ClassDashboard(KitApp):
             self.overview.value = ('<div class="kit-card"><p>No learner decisions yet in this '
                                    "folder.</p></div>")
         else:
-            shown = ", ".join(esc(x) for x in res.learners[:30])
+            from ..classroom import shown as _shown
+            shown = ", ".join(esc(_shown(x)) for x in res.learners[:30])
             more = f" and {n - 30} more" if n > 30 else ""
             self.overview.value = (f'<div class="kit-card"><p><b>{plural(n, "learner")}</b>, '
                                    f"{len(res.decisions)} decisions.</p>"
