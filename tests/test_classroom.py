@@ -161,8 +161,9 @@ def test_bad_files_are_skipped_and_reported(class_folder, small):
     (class_folder / "notes.txt").write_text("remember to collect files")
     (class_folder / ".DS_Store").write_bytes(b"\x00\x01")
     (class_folder / "old").mkdir()
-    DecisionLog.for_learner("eve", folder=class_folder, casebook=small).record_answer(
-        "survey", "same_rules", "agree")  # a log with answers but no decisions yet
+    eve = DecisionLog.for_learner("eve", folder=class_folder, casebook=small)
+    eve.record_answer("survey", "same_rules", "agree")  # a log with answers but no decisions yet
+    eve = eve.path.name
 
     res = collect_class(class_folder, small)
     assert res.learners == ["ana", "bo", "cy"]  # the good files still count
@@ -170,21 +171,28 @@ def test_bad_files_are_skipped_and_reported(class_folder, small):
     p = res.problems.set_index("file")
     assert p.index.tolist() == sorted(p.index.tolist())
     assert set(p.index) == {"corrupt.json", "foreign.json", "dee.json", "empty.csv",
-                            "eve.decisions.jsonl", "notes.txt", "old"}
+                            eve, "notes.txt", "old"}
     assert p.kind.to_dict() == {"corrupt.json": "skipped", "foreign.json": "skipped",
                                 "dee.json": "skipped", "empty.csv": "skipped",
-                                "eve.decisions.jsonl": "skipped", "notes.txt": "ignored",
+                                eve: "skipped", "notes.txt": "ignored",
                                 "old": "ignored"}
     assert "not valid JSON" in p.at["corrupt.json", "problem"]
     assert "not a casebook kit decisions file" in p.at["foreign.json", "problem"]
     assert "'X9' is not a rule" in p.at["dee.json", "problem"]
     assert "empty" in p.at["empty.csv", "problem"]
-    assert "no decisions" in p.at["eve.decisions.jsonl", "problem"]
+    assert "no decisions" in p.at[eve, "problem"]
     assert str(class_folder) not in p.at["dee.json", "problem"]  # the file column says where
     text = res.summary()
     assert "5 file(s) skipped" in text and "2 other file(s) ignored" in text
     assert "- dee.json:" in text
     assert res.fleiss_kappa == pytest.approx(10 / 64)  # unchanged by the bad files
+
+
+def live_log(folder, name):
+    """Where ``name``'s live log is in ``folder`` (however the kit names log files)."""
+    path = DecisionLog.for_learner(name, folder=folder).path
+    assert path.exists()
+    return path
 
 
 def hash8(name):
@@ -229,7 +237,7 @@ def test_learner_hash_and_file_name_check():
 
 
 def test_two_files_for_one_learner_are_both_shown_as_a_conflict(class_folder, small):
-    live = class_folder / "ana.decisions.jsonl"
+    live = live_log(class_folder, "ana")
     ana = DecisionLog(live, casebook=small)
     ana.export(class_folder / "zz-ana-old.json")  # her older export ...
     ana.record("K2", [], "lock")  # ... and a newer decision in the live log
@@ -256,10 +264,10 @@ def test_two_files_for_one_learner_are_both_shown_as_a_conflict(class_folder, sm
 
 
 def test_two_exports_with_the_same_decisions_use_the_last_saved(class_folder, small):
-    ana = DecisionLog(class_folder / "ana.decisions.jsonl", casebook=small)
+    ana = DecisionLog(live_log(class_folder, "ana"), casebook=small)
     first = ana.export(class_folder / "a-ana.json")
     second = ana.export(class_folder / "b-ana.json")
-    (class_folder / "ana.decisions.jsonl").unlink()
+    live_log(class_folder, "ana").unlink()
     os.utime(first, (1_700_000_100, 1_700_000_100))
     os.utime(second, (1_700_000_000, 1_700_000_000))
     res = collect_class(class_folder, small)
@@ -351,7 +359,7 @@ def test_the_problems_list_is_capped(class_folder, small):
 
 
 def test_a_stale_item_id_drops_that_decision_only(class_folder, small):
-    log = class_folder / "ana.decisions.jsonl"
+    log = live_log(class_folder, "ana")
     log.write_text(log.read_text().replace('"item_id": "K1"', '"item_id": "K9"'))
     bo = json.loads((class_folder / "bo.json").read_text())
     bo["decisions"][0]["item_id"] = "OLD1"
@@ -362,8 +370,8 @@ def test_a_stale_item_id_drops_that_decision_only(class_folder, small):
     assert d[d.learner == "ana"].item_id.tolist() == ["T1", "T2", "K2"]
     assert d[d.learner == "bo"].item_id.tolist() == ["T2", "K1"]
     p = res.problems.set_index("file")
-    assert p.kind.to_dict() == {"ana.decisions.jsonl": "note", "bo.json": "note"}
-    assert "item 'K9' is not in this case file" in p.at["ana.decisions.jsonl", "problem"]
+    assert p.kind.to_dict() == {log.name: "note", "bo.json": "note"}
+    assert "item 'K9' is not in this case file" in p.at[log.name, "problem"]
     assert "'OLD1'" in p.at["bo.json", "problem"]
     # the strict reader (DecisionLog.read of a file) still refuses the file
     with pytest.raises(kit.KitDataError, match="'OLD1' is not an item"):
