@@ -3,7 +3,9 @@
 :func:`collect_class` reads every learner file in one folder (live logs
 ``*.decisions.jsonl`` and files exported by the kit, ``*.json`` and ``*.csv``)
 through the same checks as :meth:`kit.DecisionLog.read`, which treat them as untrusted. One bad
-file never stops the class view: it is skipped and listed in ``problems``.
+file never stops the class view: it is skipped and listed in ``problems``. Nothing
+is settled silently: several files for one learner, or a file named for another
+learner, are listed as conflicts with what differs (see :func:`collect_class`).
 The case file is loaded once (or passed in) and shared by every file read.
 
 The aggregated tables (``distribution``, ``vs_twitter``) have one row per item
@@ -12,7 +14,11 @@ more than 5,000 rows) however many learners there are.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +26,11 @@ import numpy as np
 import pandas as pd
 
 from .compare import fleiss_kappa
-from .decisions import decision_frame, read_decision_records
+from .decisions import decision_frame
+from .decisions.learner import safe_learner_name
+from .decisions.readers import read_decision_file
 from .errors import KitDataError
-from .words import blank
+from .words import blank, plural, some
 
 #: File names collect_class reads; anything else in the folder is ignored (and noted).
 LEARNER_SUFFIXES = (".decisions.jsonl", ".json", ".csv")
@@ -30,6 +38,123 @@ LEARNER_SUFFIXES = (".decisions.jsonl", ".json", ".csv")
 #: Columns of ``ClassResults.decisions`` (one row per learner and decided item).
 CLASS_DECISION_COLUMNS = ("learner", "item_id", "action", "level", "rules")
 PROBLEM_COLUMNS = ("file", "problem", "kind")
+#: Columns of ``ClassResults.conflicts`` (one row per file in a conflict).
+CONFLICT_COLUMNS = ("learner", "file", "used", "name_check", "latest", "differs")
+#: How many problems the summary and the dashboard show (then a count of the rest).
+MAX_SHOWN_PROBLEMS = 50
+#: A decision dated later than now plus this is "in the future" (clocks differ a little).
+FUTURE_SLACK = dt.timedelta(minutes=5)
+_HASH_STEM = re.compile(r"^(.*)-([0-9a-f]{8})$")
+
+
+def learner_hash(name: str) -> str:
+    """The first 8 hex digits of sha256 of the NFC-normalised, stripped learner name:
+    the part of a learner's file name that says whose file it is.
+
+    >>> learner_hash("Ana"), learner_hash(" Ana ") == learner_hash("Ana")
+    ('dea210f0', True)
+    >>> learner_hash("Zoe\u0308") == learner_hash("Zo\u00eb")  # NFC: one name
+    True
+    """
+    text = unicodedata.normalize("NFC", name).strip()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def file_name_check(file_name: str, learner: str) -> str:
+    """Does a learner file's name fit the learner named inside it?
+
+    * ``"match"``: ``<readable>-<hash8>.decisions.jsonl`` (or an export named the
+      same way) whose hash is :func:`learner_hash` of the learner;
+    * ``"old"``: an older log named ``<readable>.decisions.jsonl``, the readable
+      part being this learner's (:func:`kit.decisions.safe_learner_name`);
+    * ``"other"``: the name belongs to another learner (it ends in a hash that is
+      not this learner's, or it is a log whose name is not this learner's): the
+      file claims another learner's name;
+    * ``"free"``: an export (``.json``/``.csv``) named freely (no hash), which says
+      nothing.
+
+    >>> file_name_check(f"Ana-{learner_hash('Ana')}.decisions.jsonl", "Ana")
+    'match'
+    >>> file_name_check("Ana.decisions.jsonl", "Ana"), file_name_check("Ben.decisions.jsonl", "Ana")
+    ('old', 'other')
+    >>> file_name_check(f"Ana-{learner_hash('Ana!')}.decisions.jsonl", "Ana")
+    'other'
+    >>> file_name_check("my work.json", "Ana")
+    'free'
+    """
+    low = file_name.lower()
+    log = low.endswith(".decisions.jsonl")
+    stem = _name_from_file(file_name)
+    try:
+        readable = safe_learner_name(learner)
+    except KitDataError:
+        readable = None
+    hashed = _HASH_STEM.match(stem)
+    if hashed and hashed.group(2) == learner_hash(learner):
+        return "match"
+    if log and readable is not None and stem.casefold() == readable.casefold():
+        return "old"
+    return "other" if log or hashed else "free"
+
+
+def shown(text) -> str:
+    """A file or learner name as it is safe to show in a message: control and
+    invisible format characters (bidi marks included) written as escapes.
+
+    >>> print(shown("ana\\x1b[31m.json"), shown("b\\u202eoj.csv"), shown("Zoë"))
+    ana\\x1b[31m.json b\\u202eoj.csv Zoë
+    """
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+#: Letters of other scripts that look like Latin ones (Cyrillic and Greek, lower
+#: case after casefold), mapped to the Latin letter they look like. A small list
+#: of the common look-alikes, for flagging names to check, not a full table.
+LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "і": "i", "ї": "i", "ј": "j",
+    "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y",
+    "х": "x", "ѕ": "s", "һ": "h", "ԁ": "d", "ɡ": "g", "ӏ": "l",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c",
+    "0": "o", "1": "l", "ı": "i",
+})
+
+
+def name_key(name: str) -> str:
+    """What a name looks like, for flagging look-alike names: NFKC, casefold,
+    spaces, punctuation and marks removed, look-alike letters mapped (:data:`LOOKALIKES`).
+
+    >>> name_key("Ali Reza") == name_key("ali-reza") == name_key("ALI_REZA!")
+    True
+    >>> name_key("Аna") == name_key("Ana")  # a Cyrillic А
+    True
+    >>> name_key("Ana") == name_key("Anna")
+    False
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return kept.translate(LOOKALIKES)
+
+
+def confusable_names(names) -> list:
+    """Groups (sorted lists) of two or more distinct names that look alike (:func:`name_key`).
+
+    >>> confusable_names(["Ana", "ana!", "Ben", "Аna", "Bo"])
+    [['Ana', 'ana!', 'Аna']]
+    """
+    groups = {}
+    for name in dict.fromkeys(names):
+        groups.setdefault(name_key(name), []).append(name)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 #: Columns of ``ClassResults.distribution`` (one row per item and action of the ladder).
 CLASS_DISTRIBUTION_COLUMNS = ("item_id", "leader", "title", "action", "level", "count", "share")
 VS_TWITTER_COLUMNS = ("item_id", "leader", "title", "n", "twitter_action", "modal_action",
@@ -85,10 +210,19 @@ class ClassResults:
 
     * ``decisions``: one row per learner and decided item (learner, item_id,
       action, level, rules), learners sorted, items in case-file order.
-    * ``learners``: sorted learner names (one per learner, duplicates resolved).
+    * ``learners``: sorted learner names (one per learner, counted from one file).
     * ``problems``: file, problem, kind (``skipped``: unreadable or invalid, not
-      used; ``duplicate``: a learner's older file, not used; ``ignored``: not a
-      decision file).
+      used; ``conflict``: one of several files for one learner, or a file whose
+      name is another learner's, each listed with whether it is used and what
+      differs; ``note``: the file is used but something was left out or looks
+      wrong (a stale item id, a cut-off last line, dates in the future);
+      ``ignored``: not a decision file, a folder or a symbolic link). File names
+      and messages are shown with control characters escaped (:func:`shown`);
+      :meth:`summary` and the dashboard show the first 50 and count the rest.
+    * ``conflicts``: one row per file in a conflict: learner, file, used,
+      name_check (:func:`file_name_check`), latest (its latest decision), differs.
+    * ``check_names``: groups of learner names that look alike
+      (:func:`confusable_names`): check these are different people.
     * ``distribution``: every item x every action of the ladder (zero counts
       included): item_id, leader, title, action, level, count, share (of the
       learners who decided the item; 0 when nobody did).
@@ -125,24 +259,35 @@ class ClassResults:
     fleiss_kappa: float
     kappa_note: str
     kappa_items: int
+    conflicts: pd.DataFrame = field(default=None, repr=False)
+    check_names: list = field(default_factory=list)
 
     def summary(self) -> str:
-        """Plain text for the teacher: learners, files skipped or ignored, agreement."""
+        """Plain text for the teacher: learners, conflicts, files skipped, notes,
+        files ignored (the first 50 in all), names to check, agreement."""
         n = len(self.learners)
+        where = shown(self.folder.name or str(self.folder))
         if n == 0:
-            lines = [f"No learner decisions yet in {self.folder.name or str(self.folder)!s}."]
+            lines = [f"No learner decisions yet in {where}."]
         else:
-            lines = [f"{n} learner{'s' if n != 1 else ''} in {self.folder.name or str(self.folder)}, "
+            lines = [f"{n} learner{'s' if n != 1 else ''} in {where}, "
                      f"{len(self.decisions)} decisions."]
-        for kind, head in (("skipped", "file(s) skipped"), ("duplicate", "older file(s) of a "
-                           "learner who appears twice (latest kept)"),
+        room = MAX_SHOWN_PROBLEMS
+        for kind, head in (("conflict", "file(s) in a conflict (one learner, several files, "
+                            "or a file named for another learner; nothing was merged)"),
+                           ("skipped", "file(s) skipped"),
+                           ("note", "note(s) on files that are used"),
                            ("ignored", "other file(s) ignored")):
             rows = self.problems[self.problems["kind"] == kind]
             if len(rows):
                 lines.append(f"{len(rows)} {head}:")
-                lines.extend(f"- {r.file}: {r.problem}" for r in rows.head(10).itertuples())
-                if len(rows) > 10:
-                    lines.append(f"- ... and {len(rows) - 10} more (see .problems)")
+                lines.extend(f"- {r.file}: {r.problem}" for r in rows.head(room).itertuples())
+                if len(rows) > room:
+                    lines.append(f"- ... and {len(rows) - room} more (see .problems)")
+                room = max(0, room - len(rows))
+        if self.check_names:
+            lines.append("Check these names (they look alike; are they different people?): "
+                         + "; ".join(" / ".join(repr(n) for n in g) for g in self.check_names))
         if math.isnan(self.fleiss_kappa):
             lines.append(f"Fleiss' kappa: not available ({self.kappa_note}).")
         else:
@@ -164,11 +309,23 @@ def collect_class(folder, casebook=None) -> ClassResults:
     :meth:`kit.DecisionLog.read` does (one learner per file; items, actions and
     rules of this case file; the latest decision per item) and raises
     :class:`kit.KitDataError` otherwise: such a file is skipped and listed in
-    ``problems``, and what the reader returns is trusted as it is. A file with no
-    decisions is skipped too. A file without a learner name stands for the learner
-    its name says (``ana.json`` -> ``ana``). When a learner appears in more than
-    one file, the file with the most recent decision is kept (then the most
-    recently modified) and the others are listed as duplicates.
+    ``problems``, and what the reader returns is trusted as it is, except that a
+    decision for an item not in the case file is dropped alone and a cut-off last
+    line is left out, each with a note (:func:`kit.decisions.readers.read_decision_file`).
+    A file with no decisions is skipped too. A file without a learner name stands
+    for the learner its name says (``ana.json`` -> ``ana``). Symbolic links are not
+    followed (noted). Decisions dated more than 5 minutes in the future are noted.
+
+    Nothing is settled silently: when a learner has more than one file, or a
+    file's name is another learner's (:func:`file_name_check`), every file
+    involved is listed as a ``conflict`` with what differs, and the class table
+    takes that learner's decisions from at most one file, never mixing files:
+    the one whose name fits the learner best (hash-named log, older log named
+    for them, then an export), skipping files whose name is another learner's
+    or that hold decisions dated in the future, then the most recent decision,
+    then the one saved last. When no file qualifies (e.g. one file, named for
+    someone else), the learner is left out until the teacher settles it.
+    Learner names that look alike are listed in ``check_names``.
 
     An empty folder gives empty results (the start of a class is not an error);
     a missing folder raises :class:`kit.KitDataError`. ``casebook`` defaults to
@@ -189,11 +346,15 @@ def collect_class(folder, casebook=None) -> ClassResults:
     problems = []  # (file, problem, kind) rows
     files = _read_learner_files(folder, casebook, problems)
     table = _class_table(files)
-    kept = _one_file_per_learner(table, files, problems)
+    conflicts = []
+    kept = _one_file_per_learner(table, files, problems, conflicts)
     decisions = _class_decisions(table[table["_file"].isin(kept)], casebook)
     problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
-    return _class_results(folder, decisions, problem_frame, casebook)
+    conflict_frame = pd.DataFrame(conflicts, columns=list(CONFLICT_COLUMNS))
+    names = confusable_names(f.learner for f in files)
+    return _class_results(folder, decisions, problem_frame, casebook, conflict_frame,
+                          [[shown(n) for n in g] for g in names])
 
 
 @dataclass(frozen=True)
@@ -203,6 +364,8 @@ class _LearnerFile:
     path: Path
     learner: str
     records: list = field(repr=False)
+    name_check: str = "old"     # file_name_check(): match, old, free or other
+    future: bool = False        # holds a decision dated in the future
 
 
 def _class_folder(folder) -> Path:
@@ -227,31 +390,45 @@ def _read_learner_files(folder: Path, casebook, problems: list) -> list:
     """The folder's learner files the reader accepts, in name order; every other
     entry (but hidden ones) is noted in ``problems`` as (file, problem, kind)."""
     files = []
+    limit = (dt.datetime.now(dt.timezone.utc) + FUTURE_SLACK).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for path in _folder_entries(folder):
         name = path.name
+        label = shown(name)
         if name.startswith("."):
             continue
+        if path.is_symlink():
+            problems.append((label, "a symbolic link: links are not followed in the class "
+                             "folder (copy the file itself here)", "ignored"))
+            continue
         if path.is_dir():
-            problems.append((name, "a folder; only files directly in the class folder are read",
+            problems.append((label, "a folder; only files directly in the class folder are read",
                              "ignored"))
             continue
         if not _learner_file(name):
-            problems.append((name, "not a decision file (.decisions.jsonl, .json or .csv)",
+            problems.append((label, "not a decision file (.decisions.jsonl, .json or .csv)",
                              "ignored"))
             continue
         try:
-            records = read_decision_records(path, casebook)
+            read = read_decision_file(path, casebook)
         except KitDataError as err:
-            problems.append((name, _describe(err), "skipped"))
+            problems.append((label, shown(_describe(err)), "skipped"))
             continue
         except Exception as err:  # one unreadable file must never stop the class view
-            problems.append((name, f"could not be read ({type(err).__name__}: {err})",
+            problems.append((label, shown(f"could not be read ({type(err).__name__}: {err})"),
                              "skipped"))
             continue
-        if not records:
-            problems.append((name, "no decisions in this file yet", "skipped"))
+        problems.extend((label, shown(note), "note") for note in read.notes)
+        if not read.records:
+            problems.append((label, "no decisions in this file yet", "skipped"))
             continue
-        files.append(_LearnerFile(path, _learner_of(records, name), records))
+        learner = _learner_of(read.records, name)
+        future = [r["decided_at"] for r in read.records if r["decided_at"] > limit]
+        if future:
+            problems.append((label, f"{plural(len(future), 'decision')} dated in the future "
+                             f"(latest {max(future)[:10]}): the saving computer's clock is wrong "
+                             "or the file was edited", "note"))
+        check = "old" if blank(read.learner) else file_name_check(name, learner)
+        files.append(_LearnerFile(path, learner, read.records, check, bool(future)))
     return files
 
 
@@ -259,7 +436,8 @@ def _learner_of(records: list, file_name: str) -> str:
     """Whose file it is: the name it holds (the reader allows one learner per file),
     else the name its file name says."""
     name = records[0]["learner"]
-    return (_name_from_file(file_name) if blank(name) else name).strip()
+    return unicodedata.normalize("NFC", _name_from_file(file_name) if blank(name) else name
+                                 ).strip()
 
 
 def _class_table(files: list) -> pd.DataFrame:
@@ -273,28 +451,89 @@ def _class_table(files: list) -> pd.DataFrame:
     return table
 
 
-def _one_file_per_learner(table: pd.DataFrame, files: list, problems: list) -> list:
-    """The index of the file kept for each learner: the one with the most recent
-    decision, then the one saved last; the others are noted as duplicates."""
+_CHECK_RANK = {"match": 3, "old": 2, "free": 1, "other": 0}
+_CHECK_WORDS = {"match": "its name is this learner's", "old": "an older log named for this learner",
+                "free": "an export (its name says nothing)",
+                "other": "its name is another learner's"}
+
+
+def _differences(a: _LearnerFile, b: _LearnerFile) -> str:
+    """What differs between two files of one learner, in plain words."""
+    da = {r["item_id"]: r["action"] for r in a.records}
+    db = {r["item_id"]: r["action"] for r in b.records}
+    changed = [i for i in da if i in db and da[i] != db[i]]
+    only_a = [i for i in da if i not in db]
+    only_b = [i for i in db if i not in da]
+    parts = []
+    if changed:
+        parts.append(f"{plural(len(changed), 'item')} decided differently ({some(changed)})")
+    if only_a:
+        parts.append(f"{plural(len(only_a), 'item')} only in this file ({some(only_a)})")
+    if only_b:
+        parts.append(f"{plural(len(only_b), 'item')} only in {shown(b.path.name)} "
+                     f"({some(only_b)})")
+    if not parts:
+        same_text = all(r == s for r, s in zip(sorted(a.records, key=lambda r: r["item_id"]),
+                                               sorted(b.records, key=lambda r: r["item_id"])))
+        parts.append("the same decisions" + ("" if same_text else
+                                             " (rationales or times differ)"))
+    return f"vs {shown(b.path.name)}: " + "; ".join(parts)
+
+
+def _one_file_per_learner(table: pd.DataFrame, files: list, problems: list,
+                          conflicts: list) -> list:
+    """The index of the file used for each learner, or none; conflicts noted.
+
+    A learner with one file whose name fits (``match``, ``old`` or ``free``) is
+    no conflict. Otherwise every file of that learner is a conflict, listed in
+    ``problems`` (kind ``conflict``) and ``conflicts``, and the class table uses
+    at most one of them, never a mix: among the files whose name is not another
+    learner's and which hold no decision dated in the future, the one whose name
+    fits best (hash-named log, then an older log named for the learner, then an
+    export), then the one with the most recent decision, then saved last. When
+    no file qualifies, the learner is left out of the class table until the
+    teacher settles it.
+    """
     latest = table.groupby("_file")["decided_at"].max()
     by_learner = {}
     for ix, f in enumerate(files):
         by_learner.setdefault(f.learner, []).append(ix)
 
     def rank(ix):
-        return latest[ix], _mtime(files[ix].path), files[ix].path.name
+        f = files[ix]
+        return _CHECK_RANK[f.name_check], latest[ix], _mtime(f.path), f.path.name
 
     kept = []
     for who in sorted(by_learner):
-        order = sorted(by_learner[who], key=rank)
-        winner = order[-1]
-        kept.append(winner)
-        for ix in order[:-1]:
-            why = ("its latest decision is more recent" if rank(winner)[0] > rank(ix)[0]
-                   else "it was saved more recently")
-            problems.append((files[ix].path.name, f"learner {who!r} also has decisions in "
-                             f"{files[winner].path.name}, which is used instead ({why}); "
-                             "this file was not used", "duplicate"))
+        group = by_learner[who]
+        if len(group) == 1 and files[group[0]].name_check != "other":
+            kept.append(group[0])
+            continue
+        fit = [ix for ix in group if files[ix].name_check != "other" and not files[ix].future]
+        winner = max(fit, key=rank) if fit else None
+        if winner is not None:
+            kept.append(winner)
+        for ix in sorted(group, key=lambda i: files[i].path.name):
+            f = files[ix]
+            others = [files[j] for j in group if j != ix]
+            differs = " | ".join(_differences(f, o) for o in others)
+            if ix == winner:
+                status = (f"used for learner {shown(who)!r}: {_CHECK_WORDS[f.name_check]}"
+                          + (", and it is the best fit of " + plural(len(group), "file")
+                             if len(group) > 1 else ""))
+            else:
+                why = [_CHECK_WORDS[f.name_check]] if f.name_check == "other" else []
+                if f.future:
+                    why.append("it holds decisions dated in the future")
+                if not why and winner is not None:
+                    why.append(f"{shown(files[winner].path.name)} fits better")
+                status = (f"not used for learner {shown(who)!r} ({'; '.join(why)})"
+                          + ("; no file of this learner is used until the conflict is settled"
+                             if winner is None else ""))
+            problems.append((shown(f.path.name), status + (f"; {differs}" if differs else ""),
+                             "conflict"))
+            conflicts.append((shown(who), shown(f.path.name), ix == winner, f.name_check,
+                              latest[ix], differs))
     return kept
 
 
@@ -312,7 +551,7 @@ def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
 
 
 def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame,
-                   casebook) -> ClassResults:
+                   casebook, conflicts=None, check_names=()) -> ClassResults:
     levels = casebook.action_levels
     counts = _count_table(decisions, casebook)
     n_item = counts.sum(axis=1)
@@ -322,7 +561,10 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
                         problems=problems,
                         distribution=_distribution(casebook.items, counts, n_item, levels),
                         vs_twitter=_vs_twitter(casebook.items, counts, n_item, levels),
-                        fleiss_kappa=kappa, kappa_note=kappa_note, kappa_items=kappa_items)
+                        fleiss_kappa=kappa, kappa_note=kappa_note, kappa_items=kappa_items,
+                        conflicts=(conflicts if conflicts is not None else
+                                   pd.DataFrame(columns=list(CONFLICT_COLUMNS))),
+                        check_names=list(check_names))
 
 
 def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:

@@ -5,9 +5,11 @@ on a tiny synthetic case file, so every count below is worked out by hand.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from kit.classroom import (CLASS_DECISION_COLUMNS, CLASS_DISTRIBUTION_COLUMNS, P
                            VS_TWITTER_COLUMNS, ClassResults, collect_class)
 from kit.compare import fleiss_kappa
 from kit.decisions import DecisionLog
+from kit.decisions.readers import read_decision_file
 
 ACCOUNTS = [{"handle": "t", "leader": "trump"}, {"handle": "k", "leader": "khamenei"}]
 LADDER = ["none", "label", "notice", "remove", "lock", "suspend"]  # for building test data only
@@ -152,14 +155,15 @@ def test_bad_files_are_skipped_and_reported(class_folder, small):
     (class_folder / "foreign.json").write_text(json.dumps({"name": "my playlist", "songs": []}))
     export = json.loads((class_folder / "bo.json").read_text())
     export["learner"] = "dee"
-    export["decisions"][0]["item_id"] = "X9"  # an item this case file does not have
+    export["decisions"][0]["rules"] = ["X9"]  # a rule this case file does not have
     (class_folder / "dee.json").write_text(json.dumps(export))
     (class_folder / "empty.csv").write_text("")
     (class_folder / "notes.txt").write_text("remember to collect files")
     (class_folder / ".DS_Store").write_bytes(b"\x00\x01")
     (class_folder / "old").mkdir()
-    DecisionLog.for_learner("eve", folder=class_folder, casebook=small).record_answer(
-        "survey", "same_rules", "agree")  # a log with answers but no decisions yet
+    eve = DecisionLog.for_learner("eve", folder=class_folder, casebook=small)
+    eve.record_answer("survey", "same_rules", "agree")  # a log with answers but no decisions yet
+    eve = eve.path.name
 
     res = collect_class(class_folder, small)
     assert res.learners == ["ana", "bo", "cy"]  # the good files still count
@@ -167,16 +171,16 @@ def test_bad_files_are_skipped_and_reported(class_folder, small):
     p = res.problems.set_index("file")
     assert p.index.tolist() == sorted(p.index.tolist())
     assert set(p.index) == {"corrupt.json", "foreign.json", "dee.json", "empty.csv",
-                            "eve.decisions.jsonl", "notes.txt", "old"}
+                            eve, "notes.txt", "old"}
     assert p.kind.to_dict() == {"corrupt.json": "skipped", "foreign.json": "skipped",
                                 "dee.json": "skipped", "empty.csv": "skipped",
-                                "eve.decisions.jsonl": "skipped", "notes.txt": "ignored",
+                                eve: "skipped", "notes.txt": "ignored",
                                 "old": "ignored"}
     assert "not valid JSON" in p.at["corrupt.json", "problem"]
     assert "not a casebook kit decisions file" in p.at["foreign.json", "problem"]
-    assert "'X9' is not an item" in p.at["dee.json", "problem"]
+    assert "'X9' is not a rule" in p.at["dee.json", "problem"]
     assert "empty" in p.at["empty.csv", "problem"]
-    assert "no decisions" in p.at["eve.decisions.jsonl", "problem"]
+    assert "no decisions" in p.at[eve, "problem"]
     assert str(class_folder) not in p.at["dee.json", "problem"]  # the file column says where
     text = res.summary()
     assert "5 file(s) skipped" in text and "2 other file(s) ignored" in text
@@ -184,33 +188,238 @@ def test_bad_files_are_skipped_and_reported(class_folder, small):
     assert res.fleiss_kappa == pytest.approx(10 / 64)  # unchanged by the bad files
 
 
-def test_duplicate_learner_keeps_the_latest_decisions(class_folder, small):
-    # ana's older export under a name that sorts after her live log ...
-    ana = DecisionLog(class_folder / "ana.decisions.jsonl", casebook=small)
-    ana.export(class_folder / "zz-ana-old.json")
-    # ... and a newer decision in the live log
-    ana.record("K2", [], "lock")
+def live_log(folder, name):
+    """Where ``name``'s live log is in ``folder`` (however the kit names log files)."""
+    path = DecisionLog.for_learner(name, folder=folder).path
+    assert path.exists()
+    return path
+
+
+def hash8(name):
+    """The learner part of a new-style file name, worked out here independently."""
+    return hashlib.sha256(unicodedata.normalize("NFC", name).strip().encode("utf-8")
+                          ).hexdigest()[:8]
+
+
+def hashed_log(folder, name, small, decisions, file_name=None):
+    """A live log at ``<name>-<hash8>.decisions.jsonl`` (or ``file_name``) whose header says ``name``."""
+    log = log_for(folder / ".make", name, small, decisions)
+    target = folder / (file_name or f"{name}-{hash8(name)}.decisions.jsonl")
+    os.replace(log.path, target)
+    return target
+
+
+def future_export(path, learner, small, decisions, year=2199):
+    """An export whose decisions are dated in ``year``."""
+    tmp = path.parent / ".make-future"
+    doc = json.loads(log_for(tmp, "x", small, decisions).export(tmp / "x.json").read_text())
+    for d in doc["decisions"]:
+        d["decided_at"] = f"{year}" + d["decided_at"][4:]
+    path.write_text(json.dumps({**doc, "learner": learner}))
+    return path
+
+
+def test_learner_hash_and_file_name_check():
+    for name in ("Ana", "Zoë Ng", "李雷", "Ali Reza", "Ali-Reza"):
+        assert kit.classroom.learner_hash(name) == hash8(name)
+    assert hash8("Ali Reza") != hash8("Ali-Reza")
+    assert kit.classroom.learner_hash("Zoe\u0308") == hash8("Zoë")  # NFC
+    check = kit.classroom.file_name_check
+    assert check(f"Ana-{hash8('Ana')}.decisions.jsonl", "Ana") == "match"
+    assert check(f"Ana-{hash8('Ana')}.json", "Ana") == "match"
+    assert check(f"Ana-{hash8('Ana!')}.decisions.jsonl", "Ana") == "other"  # "Ana!"'s file
+    assert check(f"Ben-{hash8('Ben')}.decisions.jsonl", "Ana") == "other"
+    assert check(f"Ana-{hash8('Ben')}.json", "Ana") == "other"
+    assert check("Ana.decisions.jsonl", "Ana") == "old"
+    assert check("Zoë-Ng.decisions.jsonl", "Zoë Ng") == "old"
+    assert check("Ben.decisions.jsonl", "Ana") == "other"
+    assert check("my work.json", "Ana") == check("ana-old.csv", "Ana") == "free"
+
+
+def test_two_files_for_one_learner_are_both_shown_as_a_conflict(class_folder, small):
+    live = live_log(class_folder, "ana")
+    ana = DecisionLog(live, casebook=small)
+    ana.export(class_folder / "zz-ana-old.json")  # her older export ...
+    ana.record("K2", [], "lock")  # ... and a newer decision in the live log
+    os.replace(live, class_folder / f"ana-{hash8('ana')}.decisions.jsonl")
     res = collect_class(class_folder, small)
     assert res.learners == ["ana", "bo", "cy"]
-    mine = res.decisions[res.decisions.learner == "ana"]
-    assert mine.set_index("item_id").action.to_dict()["K2"] == "lock"
-    p = res.problems
-    assert p.file.tolist() == ["zz-ana-old.json"] and p.kind.tolist() == ["duplicate"]
-    assert "ana.decisions.jsonl" in p.problem[0] and "'ana'" in p.problem[0]
-    assert "its latest decision is more recent" in p.problem[0]
-    assert "appears twice" in res.summary()
+    mine = res.decisions[res.decisions.learner == "ana"].set_index("item_id").action.to_dict()
+    assert mine == {"T1": "suspend", "T2": "label", "K1": "remove", "K2": "lock"}  # one file
+    p = res.problems.set_index("file")
+    log_name = f"ana-{hash8('ana')}.decisions.jsonl"
+    assert sorted(p.index) == sorted([log_name, "zz-ana-old.json"])
+    assert set(p.kind) == {"conflict"}
+    assert p.at[log_name, "problem"].startswith("used for learner 'ana'")
+    assert "not used for learner 'ana'" in p.at["zz-ana-old.json", "problem"]
+    assert f"{log_name} fits better" in p.at["zz-ana-old.json", "problem"]
+    # what differs is said, both ways
+    assert "1 item decided differently ('K2')" in p.at["zz-ana-old.json", "problem"]
+    assert "vs zz-ana-old.json" in p.at[log_name, "problem"]
+    c = res.conflicts.set_index("file")
+    assert c.used.to_dict() == {log_name: True, "zz-ana-old.json": False}
+    assert c.name_check.to_dict() == {log_name: "match", "zz-ana-old.json": "free"}
+    assert set(c.learner) == {"ana"}
+    assert "2 file(s) in a conflict" in res.summary() and "nothing was merged" in res.summary()
 
 
-def test_duplicate_with_the_same_decisions_keeps_the_last_saved_file(class_folder, small):
-    ana = DecisionLog(class_folder / "ana.decisions.jsonl", casebook=small)
-    out = ana.export(class_folder / "a-ana.json")  # same decisions, sorts first by name
-    os.utime(class_folder / "ana.decisions.jsonl", (1_700_000_000, 1_700_000_000))
-    os.utime(out, (1_700_000_100, 1_700_000_100))
+def test_two_exports_with_the_same_decisions_use_the_last_saved(class_folder, small):
+    ana = DecisionLog(live_log(class_folder, "ana"), casebook=small)
+    first = ana.export(class_folder / "a-ana.json")
+    second = ana.export(class_folder / "b-ana.json")
+    live_log(class_folder, "ana").unlink()
+    os.utime(first, (1_700_000_100, 1_700_000_100))
+    os.utime(second, (1_700_000_000, 1_700_000_000))
     res = collect_class(class_folder, small)
-    assert res.problems.file.tolist() == ["ana.decisions.jsonl"]
-    assert "a-ana.json" in res.problems.problem[0]
-    assert "saved more recently" in res.problems.problem[0]
+    c = res.conflicts.set_index("file")
+    assert c.used.to_dict() == {"a-ana.json": True, "b-ana.json": False}
+    assert "the same decisions" in c.at["a-ana.json", "differs"]
     assert len(res.decisions[res.decisions.learner == "ana"]) == 4
+
+
+def test_an_impostor_from_the_future_does_not_replace_the_real_work(class_folder, small):
+    real = hashed_log(class_folder, "Ana", small, [("T1", "none"), ("K1", "none")])
+    # Ben hands in a file that claims Ana's name, dated 2199, under his own file name
+    fake = class_folder / f"Ben-{hash8('Ben')}.json"
+    future_export(fake, "Ana", small, [("T1", "suspend"), ("T2", "suspend")])
+    res = collect_class(class_folder, small)
+    mine = res.decisions[res.decisions.learner == "Ana"].set_index("item_id").action.to_dict()
+    assert mine == {"T1": "none", "K1": "none"}  # the real work, nothing merged in
+    p = res.problems
+    rows = p[p.file == fake.name]
+    assert set(rows.kind) == {"conflict", "note"}
+    why = rows[rows.kind == "conflict"].problem.iloc[0]
+    assert "not used for learner 'Ana'" in why
+    assert "its name is another learner's" in why and "dated in the future" in why
+    assert "1 item only in this file ('T2')" in why
+    assert "2199-" in rows[rows.kind == "note"].problem.iloc[0]
+    assert p[p.file == real.name].problem.iloc[0].startswith("used for learner 'Ana'")
+
+
+def test_a_lone_file_named_for_another_learner_is_not_counted(tmp_path, small):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    hashed_log(folder, "Ana", small, [("T1", "none")], file_name="Ben.decisions.jsonl")
+    hashed_log(folder, "Cy", small, [("T1", "lock")])
+    res = collect_class(folder, small)
+    assert res.learners == ["Cy"]
+    row = res.problems.set_index("file").loc["Ben.decisions.jsonl"]
+    assert row.kind == "conflict" and "its name is another learner's" in row.problem
+    assert "no file of this learner is used" in row.problem
+    assert res.conflicts.used.tolist() == [False]
+
+
+def test_future_dates_are_flagged_on_a_file_that_is_used(tmp_path, small):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    future_export(folder / "zed.json", "zed", small, [("T1", "none")], year=2150)
+    hashed_log(folder, "amy", small, [("T1", "none")])
+    res = collect_class(folder, small)
+    assert res.learners == ["amy", "zed"]  # one file, no conflict: counted, but flagged
+    p = res.problems.set_index("file")
+    assert p.kind.to_dict() == {"zed.json": "note"}
+    assert "1 decision dated in the future (latest 2150-" in p.at["zed.json", "problem"]
+
+
+def test_symlinks_are_not_followed(tmp_path, small):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    outside = hashed_log(tmp_path, "amy", small, [("T1", "none")])
+    (folder / outside.name).symlink_to(outside)
+    (folder / "sub.json").symlink_to(tmp_path)
+    res = collect_class(folder, small)
+    assert res.learners == []
+    p = res.problems.set_index("file")
+    assert p.kind.to_dict() == {outside.name: "ignored", "sub.json": "ignored"}
+    assert "symbolic link" in p.at[outside.name, "problem"]
+
+
+def test_control_characters_in_file_names_are_shown_escaped(class_folder, small):
+    bo = (class_folder / "bo.json").read_text()
+    (class_folder / "e\x1b[31mvil\u202e.json").write_text(bo.replace('"bo"', '"ev"'))
+    (class_folder / "x\x07.json").write_text("{")
+    res = collect_class(class_folder, small)
+    assert "ev" in res.learners
+    text = res.summary() + "".join(res.problems.file) + "".join(res.problems.problem)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "x\\x07.json" in set(res.problems.file)
+    odd = class_folder.parent / "class\x1b"
+    class_folder.rename(odd)
+    assert "class\\x1b, " in collect_class(odd, small).summary().splitlines()[0]
+    assert "skipped" in set(res.problems.kind)
+
+
+def test_the_problems_list_is_capped(class_folder, small):
+    for n in range(60):
+        (class_folder / f"junk{n:02d}.txt").write_text("x")
+    res = collect_class(class_folder, small)
+    assert len(res.problems) == 60  # the table keeps them all
+    lines = [x for x in res.summary().splitlines() if x.startswith("- ")]
+    assert len(lines) == 51 and lines[-1] == "- ... and 10 more (see .problems)"
+
+
+def test_a_stale_item_id_drops_that_decision_only(class_folder, small):
+    log = live_log(class_folder, "ana")
+    log.write_text(log.read_text().replace('"item_id": "K1"', '"item_id": "K9"'))
+    bo = json.loads((class_folder / "bo.json").read_text())
+    bo["decisions"][0]["item_id"] = "OLD1"
+    (class_folder / "bo.json").write_text(json.dumps(bo))
+    res = collect_class(class_folder, small)
+    assert res.learners == ["ana", "bo", "cy"]
+    d = res.decisions
+    assert d[d.learner == "ana"].item_id.tolist() == ["T1", "T2", "K2"]
+    assert d[d.learner == "bo"].item_id.tolist() == ["T2", "K1"]
+    p = res.problems.set_index("file")
+    assert p.kind.to_dict() == {log.name: "note", "bo.json": "note"}
+    assert "item 'K9' is not in this case file" in p.at[log.name, "problem"]
+    assert "'OLD1'" in p.at["bo.json", "problem"]
+    # the strict reader (DecisionLog.read of a file) still refuses the file
+    with pytest.raises(kit.KitDataError, match="'OLD1' is not an item"):
+        kit.decisions.read_decision_records(class_folder / "bo.json", small)
+
+
+def test_a_stale_item_in_a_csv_export(class_folder, small):
+    cy = class_folder / "cy.csv"
+    cy.write_text(cy.read_text().replace("\nK1,", "\nGONE,").replace(",K1,", ",GONE,"))
+    r = read_decision_file(cy, small)
+    assert r.stale_items == ["GONE"] and [x["item_id"] for x in r.records] == ["T1", "T2", "K2"]
+    assert r.learner == "cy" and not r.torn_tail
+
+
+def test_a_torn_tail_is_reported_and_a_complete_last_record_is_kept(tmp_path, small):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    torn = hashed_log(folder, "amy", small, [("T1", "none"), ("K1", "lock")])
+    with open(torn, "ab") as f:
+        f.write(b'{"type": "decision", "item_id": "T2", "ru')
+    whole = hashed_log(folder, "bob", small, [("T1", "none"), ("K1", "lock")])
+    whole.write_bytes(whole.read_bytes().rstrip(b"\n"))  # no final newline
+    junk = hashed_log(folder, "cat", small, [("T1", "none")])
+    with open(junk, "ab") as f:
+        f.write(b"garbage that is not JSON")
+    res = collect_class(folder, small)
+    assert res.learners == ["amy", "bob", "cat"]
+    d = res.decisions
+    assert d[d.learner == "amy"].item_id.tolist() == ["T1", "K1"]
+    assert d[d.learner == "bob"].item_id.tolist() == ["T1", "K1"]  # the last one counts
+    p = res.problems.set_index("file")
+    assert p.kind.to_dict() == {torn.name: "note", junk.name: "note"}
+    assert "the last line is cut off" in p.at[torn.name, "problem"]
+    r = read_decision_file(torn, small)
+    assert r.torn_tail and r.learner == "amy" and r.stale_items == []
+    assert not read_decision_file(whole, small).torn_tail
+
+
+def test_confusable_names_are_flagged(tmp_path, small):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("Ana", "ana!", "\u0410na", "Ali Reza", "Ali-Reza", "Anna", "Bo"):
+        hashed_log(folder, name, small, [("T1", "none")])
+    res = collect_class(folder, small)
+    assert len(res.learners) == 7  # flagged, not merged
+    assert res.check_names == [["Ali Reza", "Ali-Reza"], ["Ana", "ana!", "\u0410na"]]
+    assert "Check these names" in res.summary() and "'Ali Reza' / 'Ali-Reza'" in res.summary()
+    assert kit.classroom.confusable_names(["Ana", "Anna", "Bo"]) == []
 
 
 # ---------------------------------------------------------------- edge cases
@@ -346,16 +555,46 @@ def test_a_file_without_a_learner_name_stands_for_its_file_name(tmp_path, small)
 
 def test_an_unexpected_error_in_one_file_does_not_stop_the_class_view(monkeypatch, class_folder,
                                                                       small):
-    real_read = kit.classroom.read_decision_records
+    real_read = kit.classroom.read_decision_file
 
     def read(path, casebook=None):
         if Path(path).name == "bo.json":
             raise RuntimeError("disk on fire")
         return real_read(path, casebook)
 
-    monkeypatch.setattr(kit.classroom, "read_decision_records", read)
+    monkeypatch.setattr(kit.classroom, "read_decision_file", read)
     res = collect_class(class_folder, small)
     assert res.learners == ["ana", "cy"]
     p = res.problems.set_index("file")
     assert p.kind.to_dict() == {"bo.json": "skipped"}
     assert "RuntimeError: disk on fire" in p.at["bo.json", "problem"]
+
+
+# ---------------------------------------------------------------- the dashboard
+
+def test_dashboard_shows_conflicts_notes_and_names_escaped(tmp_path, small):
+    from kit.widgets.dashboard import ClassDashboard
+    folder = tmp_path / "class"
+    folder.mkdir()
+    evil = "<img src=x onerror=alert(1)>"
+    hashed_log(folder, evil, small, [("T1", "none")])
+    hashed_log(folder, evil, small, [("T1", "lock")], file_name="<b>copy.decisions.jsonl")
+    hashed_log(folder, "Ana", small, [("T1", "none")])
+    hashed_log(folder, "ana!", small, [("T1", "none")])
+    (folder / "odd\x1b.json").write_text("{")
+    for n in range(55):
+        (folder / f"junk{n:02d}.txt").write_text("x")
+    dash = ClassDashboard(folder, small)
+    html = dash.problems.value
+    assert "<img" not in html and "<b>copy" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;b&gt;copy.decisions.jsonl" in html
+    assert "\x1b" not in html and "odd\\x1b.json" in html
+    assert "2 files in a conflict" in html and "Nothing was merged" in html
+    assert "Check these names" in html and "Ana / ana!" in html
+    assert html.count("<tr><td>") == 50  # the first 50 ...
+    assert "… and 8 more" in html  # ... of 2 conflicts, 1 skipped and 55 ignored files
+    assert "1 file could not be used" in html
+    assert html.index(">conflict<") < html.index(">not read<")  # conflicts first
+    assert "2 files in conflict" in dash.status_line()
+    assert dash.results.learners == ["<img src=x onerror=alert(1)>", "Ana", "ana!"]
+    assert "&lt;img" in dash.overview.value and "<img" not in dash.overview.value

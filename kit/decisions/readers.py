@@ -17,6 +17,13 @@ do not check again): what :func:`read_decision_records` returns is
   decision" with a blank action);
 - a valid ``decided_at`` (UTC, with a time zone, year 2000-2200) and a revision >= 1.
 
+:func:`read_decision_file` reads the same way for the class view, but tells
+instead of refusing in two cases (a :class:`ReadResult` with notes): a decision
+whose item id is not in this case file (a stale id) is dropped alone, and a
+live log's last line that was cut off (not valid JSON, no final newline: a
+torn tail) is left out and reported. A complete record without a final newline
+is a record. Everything else above still holds for what it returns.
+
 >>> import tempfile
 >>> from pathlib import Path
 >>> f = Path(tempfile.mkdtemp()) / "a.csv"
@@ -33,15 +40,17 @@ import io
 import json
 import os
 import re
+from dataclasses import dataclass, field
 
 from ..casebook import default_casebook
 from ..errors import KitDataError
+from ..words import some
 from . import files
 from .checks import (MAX_NAME, Bad, Newer, check_answer, check_decision, check_fields,
                      check_text, check_time, check_version, show, vocab_for)
 from .formats import (CSV_COLUMNS, CSV_VERSION, EXPORT_FIELDS, EXPORT_FORMAT, EXPORT_VERSION,
-                      LOG_FORMAT, csv_unescape, latest_answers, parse_log, strict_json,
-                      with_revisions)
+                      LOG_FORMAT, _parse_line, _parse_record, csv_unescape, latest_answers,
+                      parse_log, strict_json, with_revisions)
 
 MAX_ENTRIES = 20_000           # decisions or answers in one export
 MAX_READ_BYTES = 5_000_000     # a file read with DecisionLog.read
@@ -49,6 +58,62 @@ MAX_READ_BYTES = 5_000_000     # a file read with DecisionLog.read
 
 def _error(name, problem, row=None, column=None) -> KitDataError:
     return KitDataError(problem, file=name, row=row, column=column)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What :func:`read_decision_file` found: ``records`` (as
+    :func:`read_decision_records` returns them), ``learner`` (the name the file
+    holds; "" when it holds none), ``notes`` (plain sentences for the teacher),
+    ``torn_tail`` (a cut-off last line was left out) and ``stale_items`` (item ids
+    not in the case file, whose decisions were dropped, in file order)."""
+
+    records: list = field(repr=False)
+    learner: str
+    notes: list = field(default_factory=list)
+    torn_tail: bool = False
+    stale_items: list = field(default_factory=list)
+
+
+class _Lenient:
+    """Collects what a lenient read passed over (stale item ids, a torn tail)."""
+
+    def __init__(self):
+        self.stale, self.torn = [], 0
+
+
+def read_decision_file(path, casebook=None) -> ReadResult:
+    """Read an untrusted file like :func:`read_decision_records`, but a stale item id
+    drops only that decision and a torn tail is left out, both with a note.
+
+    >>> import tempfile, json, kit
+    >>> from pathlib import Path
+    >>> from kit.decisions import SAMPLE_DIR
+    >>> doc = json.loads((SAMPLE_DIR / "sample-learner.json").read_text())
+    >>> doc["decisions"][0]["item_id"] = "gone_item"
+    >>> f = Path(tempfile.mkdtemp()) / "s.json"
+    >>> _ = f.write_text(json.dumps(doc))
+    >>> r = read_decision_file(f)
+    >>> r.stale_items, len(r.records) == len(doc["decisions"]) - 1
+    (['gone_item'], True)
+    >>> r.notes  # doctest: +ELLIPSIS
+    ["1 decision dropped: item 'gone_item' is not in this case file ..."]
+    """
+    lenient = _Lenient()
+    learner, decisions, _ = read_untrusted(path, casebook, lenient)
+    notes = []
+    stale = list(dict.fromkeys(lenient.stale))
+    if lenient.stale:
+        n = len(lenient.stale)
+        notes.append(f"{n} decision{'s' if n != 1 else ''} dropped: "
+                     f"item{'s' if len(stale) != 1 else ''} {some(stale)} "
+                     f"{'is' if len(stale) == 1 else 'are'} not in this case file "
+                     "(an older or different case file?); the file's other decisions are used")
+    if lenient.torn:
+        notes.append(f"the last line is cut off (a save did not finish; {lenient.torn:,} "
+                     "bytes): it was left out, the lines before it are used")
+    return ReadResult([{**d, "learner": learner} for d in decisions], learner, notes,
+                      bool(lenient.torn), stale)
 
 
 def read_decision_records(path, casebook=None) -> list:
@@ -70,8 +135,11 @@ def read_decision_records(path, casebook=None) -> list:
     return [{**d, "learner": learner} for d in decisions]
 
 
-def read_untrusted(path, casebook=None):
-    """-> (learner, latest decisions [dicts, case-file order], latest answers [dicts])."""
+def read_untrusted(path, casebook=None, lenient=None):
+    """-> (learner, latest decisions [dicts, case-file order], latest answers [dicts]).
+
+    With ``lenient`` (a :class:`_Lenient`), stale item ids and a torn tail are
+    collected there instead of refusing the file."""
     try:
         p = os.fspath(path)
     except TypeError:
@@ -93,17 +161,56 @@ def read_untrusted(path, casebook=None):
     first_line = text.lstrip().split("\n", 1)[0]
     vocab = vocab_for(casebook if casebook is not None else default_casebook())
     if start in ("{", "[") and f'"{LOG_FORMAT}"' in first_line:
-        return _read_log(raw.lstrip(), name, vocab)
+        return _read_log(raw.lstrip(), name, vocab, lenient)
     if start in ("{", "["):
-        return _read_export(text, name, vocab)
-    return _read_csv(text, name, vocab)
+        return _read_export(text, name, vocab, lenient)
+    return _read_csv(text, name, vocab, lenient)
 
 
-def _read_log(raw, name, vocab):
+def _stale(rec, vocab, lenient) -> bool:
+    """True when a lenient read should drop ``rec`` for its unknown item id (noted)."""
+    if lenient is not None and rec["item_id"] not in vocab.item_pos:
+        lenient.stale.append(rec["item_id"])
+        return True
+    return False
+
+
+def _tail(raw: bytes, parsed, lenient):
+    """A log's last line without a final newline: (line number, record or None).
+
+    Returns the record when the tail is a complete, valid record the parser left
+    out; records a torn tail in ``lenient`` when it is not valid JSON."""
+    if raw.endswith(b"\n"):
+        return None, None
+    line_no = raw.count(b"\n") + 1
+    tail = raw.rsplit(b"\n", 1)[-1]
+    if not tail.strip():
+        return None, None
+    if any(n == line_no for n, _ in parsed.records):
+        return line_no, None  # the parser already took it as a record
+    try:
+        obj = _parse_line(tail)
+    except Bad:
+        if lenient is not None and parsed.header is not None:
+            lenient.torn = len(tail)
+            parsed.problems = [(n, p) for n, p in parsed.problems if n != line_no]
+        return line_no, None
+    try:
+        rec = _parse_record(obj)
+    except Bad:
+        return line_no, None
+    parsed.problems = [(n, p) for n, p in parsed.problems if n != line_no]
+    return line_no, rec
+
+
+def _read_log(raw, name, vocab, lenient=None):
     try:
         parsed = parse_log(raw)
     except Newer as e:
         raise _error(name, e.msg) from None
+    line_no, tail_rec = _tail(raw, parsed, lenient)
+    if tail_rec is not None:
+        parsed.records.append((line_no, tail_rec))
     if parsed.problems:
         line, problem = parsed.problems[0]
         raise _error(name, f"line {line}: {problem}")
@@ -112,6 +219,8 @@ def _read_log(raw, name, vocab):
     records = []
     for line, rec in parsed.records:
         if rec["type"] == "decision":
+            if _stale(rec, vocab, lenient):
+                continue
             try:
                 rec = {**rec, "rules": vocab.check(rec)}
             except Bad as b:
@@ -156,7 +265,7 @@ def _load_export_json(text, name):
     return doc, learner
 
 
-def _read_export(text, name, vocab):
+def _read_export(text, name, vocab, lenient=None):
     doc, learner = _load_export_json(text, name)
     decisions, answers = {}, {}
     for key, store in (("decisions", decisions), ("answers", answers)):
@@ -171,6 +280,8 @@ def _read_export(text, name, vocab):
             try:
                 if key == "decisions":
                     rec = check_decision(entry, "the entry", revision=True)
+                    if _stale(rec, vocab, lenient):
+                        continue
                     rec["rules"] = vocab.check(rec)
                     k = rec["item_id"]
                 else:
@@ -216,7 +327,7 @@ def _csv_version(cell, name, n):
                      column="format_version")
 
 
-def _csv_record(cell, vocab):
+def _csv_record(cell, vocab, lenient=None):
     """One CSV row's cells -> (learner, checked decision); raises Bad."""
     who = check_text(csv_unescape(cell["learner"]), "learner", MAX_NAME * 2, empty_ok=False)
     rules_text = cell["rules"].strip()
@@ -229,11 +340,13 @@ def _csv_record(cell, vocab):
                           "rationale": csv_unescape(cell["rationale"]),
                           "decided_at": cell["decided_at"].strip(),
                           "revision": int(revision)}, "the row", revision=True)
+    if _stale(rec, vocab, lenient):
+        return who, None
     rec["rules"] = vocab.check(rec)
     return who, rec
 
 
-def _read_csv(text, name, vocab):
+def _read_csv(text, name, vocab, lenient=None):
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as e:
@@ -248,7 +361,7 @@ def _read_csv(text, name, vocab):
         cell = dict(zip(header, row))
         _csv_version(cell, name, n)
         try:
-            who, rec = _csv_record(cell, vocab)
+            who, rec = _csv_record(cell, vocab, lenient)
         except Bad as b:
             raise _error(name, b.msg, row=n, column=b.field) from None
         if learner is None:
@@ -256,6 +369,8 @@ def _read_csv(text, name, vocab):
         elif who != learner:
             raise _error(name, f"this file mixes learners ({show(learner)} and {show(who)}); "
                          "hand in one file per learner", row=n, column="learner")
+        if rec is None:
+            continue
         if rec["item_id"] in decisions:
             raise _error(name, f"item {rec['item_id']!r} appears twice (also row "
                          f"{first_row[rec['item_id']]}); an export holds only the latest "

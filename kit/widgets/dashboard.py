@@ -3,7 +3,9 @@
 A folder box (default: the kit's decisions folder, ``kit.decisions.default_folder()``)
 and a Load button. Loading reads every learner file in the folder with
 :func:`kit.collect_class` (untrusted files: a bad one is skipped and listed with
-its reason, never fatal) and shows: how many learners, the skipped files, the
+its reason, never fatal) and shows: how many learners, the files in a conflict
+(several files for one learner, or a file named for another learner; the first
+50 problems, then a count), names that look alike, the skipped files, the
 class's choices per item (chart), the class against Twitter (chart), Fleiss'
 kappa with a plain-language reading, and a per-item table.
 """
@@ -107,7 +109,8 @@ class ClassDashboard(KitApp):
             self.overview.value = ('<div class="kit-card"><p>No learner decisions yet in this '
                                    "folder.</p></div>")
         else:
-            shown = ", ".join(esc(x) for x in res.learners[:30])
+            from ..classroom import shown as _shown
+            shown = ", ".join(esc(_shown(x)) for x in res.learners[:30])
             more = f" and {n - 30} more" if n > 30 else ""
             self.overview.value = (f'<div class="kit-card"><p><b>{plural(n, "learner")}</b>, '
                                    f"{len(res.decisions)} decisions.</p>"
@@ -124,19 +127,42 @@ class ClassDashboard(KitApp):
         self.table.value = self._table_html(res)
 
     def _problems_html(self, res) -> str:
+        from ..classroom import MAX_SHOWN_PROBLEMS
         p = res.problems
+        names = getattr(res, "check_names", None) or []
+        out = []
+        if names:
+            groups = "".join(f"<li>{' / '.join(esc(n) for n in g)}</li>" for g in names)
+            out.append('<div class="kit-note kit-dash-names" role="status"><b>Check these '
+                       "names</b>: they look alike. Are they different people? If one person "
+                       f"used two spellings, keep one file.<ul>{groups}</ul></div>")
         if not len(p):
-            return ""
-        words = {"skipped": "skipped (not used)", "duplicate": "older copy (not used)",
-                 "ignored": "not a decision file"}
+            return "".join(out)
+        words = {"skipped": "skipped (not used)", "conflict": "conflict",
+                 "note": "used, with a note", "ignored": "not read"}
+        order = {"conflict": 0, "skipped": 1, "note": 2, "ignored": 3}
+        p = p.assign(_o=p["kind"].map(order).fillna(4)).sort_values(["_o", "file"],
+                                                                     kind="stable")
+        shown = p.head(MAX_SHOWN_PROBLEMS)
         rows = "".join(f"<tr><td>{esc(r.file)}</td><td>{esc(words.get(r.kind, r.kind))}</td>"
-                       f"<td>{esc(r.problem)}</td></tr>" for r in p.itertuples(index=False))
+                       f"<td>{esc(r.problem)}</td></tr>" for r in shown.itertuples(index=False))
+        if len(p) > len(shown):
+            rows += (f"<tr><td colspan='3'>… and {len(p) - len(shown):,} more "
+                     "(see <code>results.problems</code>)</td></tr>")
+        conflicts = int((p["kind"] == "conflict").sum())
         skipped = int((p["kind"] == "skipped").sum())
-        head = (f"{plural(skipped, 'file')} could not be used"
-                if skipped else "Files not used")
-        return (f'<div class="kit-note" role="status"><b>{esc(head)}</b>'
-                '<div style="overflow-x:auto"><table class="kit-table"><tr><th>File</th>'
-                f"<th>Status</th><th>Why</th></tr>{rows}</table></div></div>")
+        heads = []
+        if conflicts:
+            heads.append(f"{plural(conflicts, 'file')} in a conflict: one learner with several "
+                         "files, or a file named for another learner. Nothing was merged; "
+                         "check them and keep one file per learner")
+        if skipped:
+            heads.append(f"{plural(skipped, 'file')} could not be used")
+        head = ". ".join(heads) if heads else "Notes on the files"
+        out.append(f'<div class="kit-note kit-dash-files" role="status"><b>{esc(head)}</b>'
+                   '<div style="overflow-x:auto"><table class="kit-table"><tr><th>File</th>'
+                   f"<th>Status</th><th>Why</th></tr>{rows}</table></div></div>")
+        return "".join(out)
 
     def _kappa_html(self, res) -> str:
         k = res.fleiss_kappa
@@ -178,5 +204,7 @@ class ClassDashboard(KitApp):
         if r is None:
             return "dash: not loaded"
         skipped = int((r.problems["kind"] == "skipped").sum()) if len(r.problems) else 0
+        conflicts = int((r.problems["kind"] == "conflict").sum()) if len(r.problems) else 0
         k = "n/a" if math.isnan(r.fleiss_kappa) else f"{r.fleiss_kappa:.2f}"
-        return f"dash: {len(r.learners)} learners, {skipped} files skipped, kappa {k}"
+        extra = f", {conflicts} files in conflict" if conflicts else ""
+        return f"dash: {len(r.learners)} learners, {skipped} files skipped{extra}, kappa {k}"
