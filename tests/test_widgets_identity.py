@@ -31,9 +31,7 @@ def folder(tmp_path, monkeypatch):
 
 def new_page(monkeypatch):
     """What a new Voila page starts with: a new kernel, so no name kept yet."""
-    monkeypatch.setitem(_common._page, "learner", None)
-    if hasattr(decisions.learner, "session_learner"):
-        monkeypatch.setattr(decisions.learner, "session_learner", None)
+    monkeypatch.setattr(decisions.learner, "session_learner", None)
 
 
 def widgets(app):
@@ -124,10 +122,12 @@ def test_voila_desk_waits_behind_the_name_gate(folder, monkeypatch, casebook):
     # the name was kept for this page only: no remembered-name file in the class folder,
     # nothing remembered for the person outside Voila
     assert not (folder / decisions.LEARNER_FILE).exists()
-    assert _common.learner_name(folder, JUPYTER) is None
+    assert not decisions.config_path().exists()
     # a Welcome in the same page knows the name; the error text was escaped
     assert Welcome(folder=folder).learner == IMG
     assert IMG_ESC in all_html(Welcome(folder=folder))
+    new_page(monkeypatch)                         # another kernel, outside Voila
+    assert _common.learner_name(folder, JUPYTER) is None
 
 
 def test_voila_two_pages_keep_two_learners_apart(folder, monkeypatch, casebook):
@@ -180,6 +180,7 @@ def test_voila_welcome_asks_and_never_shows_a_remembered_name(folder, monkeypatc
     app.name.value = "Ana"
     app.save_button.click()
     assert app.learner == "Ana" and "only while it is open" in app.status.value
+    new_page(monkeypatch)                         # another kernel, outside Voila
     assert _common.learner_name(folder, JUPYTER) == "Ben"   # Ben's own name is untouched
 
 
@@ -271,7 +272,7 @@ def test_voila_policy_lab_reads_only_the_pages_own_decisions(folder, monkeypatch
     assert "decisions" in [v for _, v in lab.labels.options]
 
 
-def test_adapter_uses_the_per_kernel_api_of_kit_decisions_when_there(folder, monkeypatch):
+def test_adapter_keeps_names_through_kit_decisions(folder, monkeypatch):
     """With set_learner(name, session_only=True) and current_learner() (the person's own
     config), the apps keep Voila's name through kit.decisions, not in the folder."""
     kept = {}
@@ -282,7 +283,6 @@ def test_adapter_uses_the_per_kernel_api_of_kit_decisions_when_there(folder, mon
             decisions.learner.session_learner = name.strip()
         return name.strip()
 
-    monkeypatch.setattr(_common, "SESSION_API", True)
     monkeypatch.setattr(decisions, "set_learner", set_learner)
     monkeypatch.setattr(decisions, "current_learner", lambda: kept.get("config"))
     monkeypatch.setattr(decisions.learner, "session_learner", None, raising=False)

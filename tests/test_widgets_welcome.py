@@ -34,7 +34,7 @@ def test_fresh_folder_shows_guest(folder):
     assert app.learner is None and app.name.value == ""
     assert repr(app) == "Welcome(no name saved yet: decisions are saved as guest)"
     assert "No name saved yet" in app.status.value
-    assert "guest.decisions.jsonl" in app.status.value
+    assert f"{decisions.learner_file_stem('guest')}.decisions.jsonl" in app.status.value
     assert str(folder) in app.status.value
     assert app.message.value == ""
 
@@ -44,10 +44,12 @@ def test_save_sets_learner_for_every_notebook(folder):
     save(app, "  Zoë   Ng ")
     assert app.learner == "Zoë Ng" and app.name.value == "Zoë Ng"
     assert decisions.current_learner(folder) == "Zoë Ng"
-    assert decisions.my_log(folder).path == folder / "Zoë-Ng.decisions.jsonl"
+    file_name = f"{decisions.learner_file_stem('Zoë Ng')}.decisions.jsonl"
+    assert file_name.startswith("Zoë-Ng-")      # readable part, then the name's short hash
+    assert decisions.my_log(folder).path == folder / file_name
     status = app.status.value
     assert "Saved." in status and "Hello, Zoë Ng!" in status
-    assert "Zoë-Ng.decisions.jsonl" in status and str(folder) in status
+    assert file_name in status and str(folder) in status
     assert repr(app) == "Welcome(name saved: Zoë Ng)"
     assert app.message.value == ""
 
@@ -72,10 +74,13 @@ def test_html_payload_name_is_escaped_and_saved_safely(folder):
     html = all_html(app)
     assert IMG not in html
     assert f"Hello, {IMG_ESC}!" in html
-    assert "img-src-x-onerror-alert-1.decisions.jsonl" in html
+    assert f"{decisions.learner_file_stem(IMG)}.decisions.jsonl" in html
+    assert decisions.learner_file_stem(IMG).startswith("img-src-x-onerror-alert-1-")
     # the saved file name has no markup and stays inside the folder
     assert decisions.my_log(folder).path.parent == folder
-    saved = json.loads((folder / decisions.LEARNER_FILE).read_text(encoding="utf-8"))
+    # the name is remembered in the person's own config, not in the class folder
+    assert not (folder / decisions.LEARNER_FILE).exists()
+    saved = json.loads(decisions.config_path().read_text(encoding="utf-8"))
     assert saved["learner"] == IMG
 
 
@@ -118,5 +123,6 @@ def test_default_folder_from_env(tmp_path, monkeypatch):
     monkeypatch.setenv("KIT_DECISIONS_DIR", str(tmp_path / "class"))
     app = Welcome()
     save(app, "Li")
-    assert (tmp_path / "class" / decisions.LEARNER_FILE).exists()
+    assert not (tmp_path / "class" / decisions.LEARNER_FILE).exists()   # never in a class folder
+    assert decisions.current_learner() == "Li"
     assert str(tmp_path / "class") in app.status.value

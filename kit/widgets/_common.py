@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import html
-import inspect
 import traceback
 
 import ipywidgets as W
@@ -386,8 +385,6 @@ class ChartSlot(W.VBox):
 # kept here and the folder's name is never read in Voila or on a hub.
 
 #: Whether kit.decisions keeps a name for this kernel only (``set_learner(..., session_only=)``).
-SESSION_API = "session_only" in inspect.signature(decisions.set_learner).parameters
-_page = {"learner": None}   # the page's name with the older API (one Voila kernel = one page)
 
 
 def where(environment=None):
@@ -425,9 +422,8 @@ def learner_name(folder=None, environment=None):
     if hub is not None:
         return hub
     if asks_in_page(env):
-        return (getattr(decisions.learner, "session_learner", None) if SESSION_API
-                else _page["learner"])
-    return decisions.current_learner() if SESSION_API else decisions.current_learner(folder)
+        return decisions.learner.session_learner
+    return decisions.current_learner()
 
 
 def keep_learner(name, folder=None, environment=None) -> str:
@@ -443,13 +439,8 @@ def keep_learner(name, folder=None, environment=None) -> str:
                                f"name, not {typed!r}")
         return hub
     if asks_in_page(env):
-        if SESSION_API:
-            return decisions.set_learner(name, session_only=True)
-        learner = decisions.checks.clean_learner(name)
-        decisions.safe_learner_name(learner)  # refuses names that cannot become a file
-        _page["learner"] = learner
-        return learner
-    return decisions.set_learner(name) if SESSION_API else decisions.set_learner(name, folder)
+        return decisions.set_learner(name, session_only=True)
+    return decisions.set_learner(name)
 
 
 def learner_log(name=None, folder=None, casebook=None, environment=None):

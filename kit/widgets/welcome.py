@@ -36,15 +36,19 @@ class Welcome(KitApp):
     saved; the hub user on JupyterHub).
     CSS classes: ``kit-welcome-name``, ``kit-welcome-save``, ``kit-welcome-status``.
 
-    >>> import tempfile
+    >>> import os, tempfile
+    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")   # the name is kept in the person's config
+    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
     >>> app = Welcome(folder=tempfile.mkdtemp())
     >>> app
     Welcome(no name saved yet: decisions are saved as guest)
     >>> app.name.value = "Ali Reza"; app.save_button.click()
-    >>> app.learner, "Ali-Reza.decisions.jsonl" in app.status.value
+    >>> app.learner, "Ali-Reza-4444452e.decisions.jsonl" in app.status.value
     ('Ali Reza', True)
     >>> app
     Welcome(name saved: Ali Reza)
+    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
     """
 
     def __init__(self, folder=None, environment=None):

@@ -50,6 +50,15 @@ def lab(browser, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def notebook7(browser, tmp_path_factory):
+    """A server of its own for Notebook 7 pages: on one server with JupyterLab pages, the
+    server's static-file cache answers 403 for a font both front ends ship under one name."""
+    instance = servers.Lab(tmp_path_factory.mktemp("kit-notebook7"), browser)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture(scope="session")
 def voila(browser, tmp_path_factory):
     """The session's Voila server (temporary notebooks and decisions folder)."""
     instance = servers.Voila(tmp_path_factory.mktemp("kit-voila"), browser)

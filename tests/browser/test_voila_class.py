@@ -5,47 +5,20 @@ KIT_DECISIONS_DIR): two learners each give their name in their own page and deci
 same item; each sees only their own decision; a third page, opened after them, asks for a
 name first and shows no reveal of Twitter's action until that learner saves.
 
-The pages run a copy of the desk notebook whose set-up cell tolerates ``kit.my_log()``
-returning None (nobody known yet) and whose last cell reports the desk's own log: the
-cell changes proposed for notebooks/03 (see :data:`CELLS`).
+The pages run the desk notebook as shipped.
 """
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-#: The proposed sources of notebook 3's code cells that use the learner's log (by cell id).
-CELLS = {
-    "03-03": ("import kit, kit.widgets\n"
-              "kit.setup()\n"
-              "log = kit.my_log()   # None while nobody is known: the desk then asks (Voila) "
-              "or uses guest\n"
-              'print(f"Deciding as: {log.learner if log is not None else kit.decisions.GUEST}")'),
-    "03-05": "desk = kit.widgets.DecisionDesk(log)\ndesk",
-    "03-07": ("log = desk.decision_log   # the log the desk saves to (None until a name is given)\n"
-              'print(f"{len(desk.decided_ids())} of {len(desk.item_ids)} items decided"\n'
-              '      + (f", saved in {log.path.name}" if log is not None else ""))'),
-}
-
-
 @pytest.fixture(scope="module")
-def class_notebook(voila, desk_notebook):
-    """A copy of the desk notebook, with :data:`CELLS`, in the Voila server's folder."""
-    nb = json.loads((voila.root / desk_notebook).read_text(encoding="utf-8"))
-    found = set()
-    for cell in nb["cells"]:
-        if cell.get("id") in CELLS:
-            cell["source"] = CELLS[cell["id"]]
-            cell["outputs"], cell["execution_count"] = [], None
-            found.add(cell["id"])
-    assert found == set(CELLS), f"{desk_notebook} has no cell(s) {set(CELLS) - found}"
-    name = "class_" + desk_notebook
-    (voila.root / name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
-    return name
+def class_notebook(desk_notebook):
+    """The desk notebook as shipped (its cells already let the desk ask for the name)."""
+    return desk_notebook
 
 
 def _no_problems(view):

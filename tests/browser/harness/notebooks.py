@@ -167,8 +167,8 @@ class NotebookView(View):
     kind = "JupyterLab notebook"
     root = ".jp-NotebookPanel .jp-Notebook"
 
-    def __init__(self, lab, name: str):
-        super().__init__(lab.context, name)
+    def __init__(self, lab, name: str, context=None):
+        super().__init__(context or lab.context, name)
         self.lab = lab
         self.source = read_notebook(lab.root / name)
         self.expected_charts = expected_chart_cells(self.source)
@@ -249,7 +249,9 @@ class Notebook7View(NotebookView):
     def problems(self) -> list:
         """As in JupyterLab, less the page errors Notebook 7 itself shows on its own file
         browser page, where no kit code runs (Notebook 7.6 on JupyterLab 4.6 throws one on
-        every page here: "Cannot read properties of undefined (reading 'schema')")."""
+        every page here: "Cannot read properties of undefined (reading 'schema')"; and once
+        JupyterLab has saved its layout on the same server, "Command 'filebrowser:open-path'
+        not registered")."""
         own = {f"page error: {e}" for e in self.lab.notebook7_own_errors()}
         return [p for p in super().problems() if p not in own]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 #: Order of the browser test files in a run: every notebook first (each page opened
 #: once, the next one loading meanwhile), then the flows and security checks that
 #: reuse those pages, then Voila.
+#: Notebook 7 last: it shares the JupyterLab server (see Lab.notebook7_own_errors).
 FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_voila.py",
               "test_notebook7.py")
 

@@ -110,6 +110,8 @@ def server_env(home: Path, decisions: Path, **extra) -> dict:
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
         "KIT_DECISIONS_DIR": str(decisions),
+        # the learner's remembered name: this server's own, never the test session's
+        "KIT_LEARNER_CONFIG": str(home / "learner.json"),
         # the kernels import this checkout's kit (even without `pip install -e .`)
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -228,10 +230,12 @@ class _Session:
         return saved_decisions(self.decisions)
 
     def close(self) -> None:
-        try:
-            self.context.close()
-        except Exception:  # noqa: BLE001
-            pass
+        for context in (self.context, getattr(self, "notebook7_context", None)):
+            try:
+                if context is not None:
+                    context.close()
+            except Exception:  # noqa: BLE001
+                pass
         self.server.stop()   # SIGTERM: the server shuts its kernels down itself
 
 
@@ -264,6 +268,9 @@ class Lab(_Session):
         self.server = Server("jupyterlab", home, argv, "/api/status", env)
         self.base = self.server.base
         self.context = new_context(browser)
+        # Notebook 7 gets its own context: JupyterLab's saved layout in the shared browser
+        # storage would otherwise be replayed by Notebook 7 ("filebrowser:open-path")
+        self.notebook7_context = new_context(browser)
         self.views: dict = {}
 
     def notebook(self, name: str) -> dict:
@@ -308,17 +315,22 @@ class Lab(_Session):
 
     @functools.cache
     def notebook7_own_errors(self) -> tuple:
-        """Page errors of Notebook 7's own file browser (``/tree``), with no notebook open:
-        what Notebook 7 shows whatever the kit does."""
-        page = self.context.new_page()
+        """Page errors of Notebook 7 on an empty notebook (no cell, so no kit code): what
+        Notebook 7 shows on this server whatever the kit does."""
+        empty = self.root / NOTEBOOK7_FOLDER / "_empty.ipynb"
+        empty.parent.mkdir(exist_ok=True)
+        empty.write_text(json.dumps({"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}))
+        page = self.notebook7_context.new_page()
         errors: list = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            page.goto(f"{self.base}/tree", wait_until="load")
-            page.wait_for_selector(".jp-DirListing-content", timeout=60_000)
-            page.wait_for_timeout(2_000)
+            page.goto(f"{self.base}/notebooks/{NOTEBOOK7_FOLDER}/_empty.ipynb", wait_until="load")
+            page.wait_for_selector(".jp-NotebookPanel", timeout=60_000)
+            page.wait_for_timeout(3_000)
         finally:
             page.close()
+            self.delete_sessions(f"{NOTEBOOK7_FOLDER}/_empty.ipynb")
         return tuple(errors)
 
     def run_in_notebook7(self, name: str) -> Notebook7View:
@@ -333,7 +345,8 @@ class Lab(_Session):
                     pytest.fail(f"notebooks/{name} does not exist", pytrace=False)
                 copy.parent.mkdir(exist_ok=True)
                 shutil.copy(self.root / name, copy)
-            view = self.views[("notebook7", name)] = Notebook7View(self, f"{NOTEBOOK7_FOLDER}/{name}")
+            view = self.views[("notebook7", name)] = Notebook7View(
+                self, f"{NOTEBOOK7_FOLDER}/{name}", self.notebook7_context)
         touch(view)
         if not view.runs:
             view.open()
