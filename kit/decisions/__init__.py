@@ -27,9 +27,9 @@ from .formats import (ANSWER_COLUMNS, CSV_COLUMNS, CSV_VERSION, DECISION_COLUMNS
                       EXPORT_VERSION, LOG_FORMAT, LOG_VERSION, decision_frame)
 from .learner import (CONFIG_ENV, GUEST, LEARNER_FILE, MAX_FILE_NAME, MAX_FILE_NAME_BYTES,
                       ROOT, check_folder_writable, config_path, current_learner, default_folder,
-                      hub_user, learner_file_stem, log_path_for, my_log, safe_learner_name,
+                      hub_user, learner_file_stem, log_path_for, safe_learner_name,
                       set_learner)
-from .log import MAX_LOG_BYTES, DecisionLog
+from .log import MAX_LOG_BYTES, DecisionLog, my_log
 from .readers import MAX_ENTRIES, MAX_READ_BYTES, read_decision_records
 from .sample import SAMPLE_DIR, decisions_or_sample, sample_decisions
 

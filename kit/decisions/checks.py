@@ -21,7 +21,7 @@ import weakref
 
 from ..casebook import ID_RE
 from ..errors import KitDataError
-from ..words import not_on_ladder, some
+from ..words import not_on_ladder
 
 MAX_TEXT = 5000            # characters in a rationale or one answer
 MAX_ANSWER_PARTS = 100     # choices in a list answer

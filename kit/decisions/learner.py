@@ -15,10 +15,10 @@ Each exact name has its own file, ``<learner_file_stem(name)>.decisions.jsonl``.
 >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
 >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
 >>> folder = tempfile.mkdtemp()
->>> current_learner() is None, my_log(folder) is None
-(True, True)
->>> set_learner("Ana"), my_log(folder).path.name
-('Ana', 'Ana-dea210f0.decisions.jsonl')
+>>> current_learner() is None
+True
+>>> set_learner("Ana"), current_learner(), log_path_for(folder, "Ana").name
+('Ana', 'Ana', 'Ana-dea210f0.decisions.jsonl')
 >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
 ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
 """
@@ -282,34 +282,6 @@ def set_learner(name, session_only=False, *, folder=None) -> str:
                            f"set {CONFIG_ENV} to a file you can write", file=str(path)) from None
     session_learner = None
     return learner
-
-
-def my_log(folder=None, casebook=None, *, guest=False):
-    """The current learner's :class:`DecisionLog` in ``folder`` (default :func:`default_folder`),
-    or ``None`` when no learner is known (apps then ask for a name). ``guest=True`` chooses
-    the ``guest`` log knowingly when nobody is known.
-
-    >>> import os, tempfile
-    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
-    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
-    >>> folder = tempfile.mkdtemp()
-    >>> my_log(folder) is None
-    True
-    >>> my_log(folder, guest=True).learner
-    'guest'
-    >>> _ = set_learner("Ana")
-    >>> my_log(folder).path.name, my_log(folder, guest=True).learner
-    ('Ana-dea210f0.decisions.jsonl', 'Ana')
-    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
-    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
-    """
-    from .log import DecisionLog  # log.py imports this module for the default folder
-    learner = current_learner()
-    if learner is None and guest:
-        learner = GUEST
-    if learner is None:
-        return None
-    return DecisionLog.for_learner(learner, folder=folder, casebook=casebook)
 
 
 def check_folder_writable(folder=None) -> Path:

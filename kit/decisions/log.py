@@ -31,6 +31,7 @@ from .formats import (ANSWER_COLUMNS, ParsedLog, answer_frame, decision_frame, e
                       export_json, header_line, latest_answers, parse_log, record_line,
                       with_revisions)
 from .readers import read_decision_records, read_untrusted
+from .learner import GUEST, current_learner, default_folder, log_path_for
 
 MAX_LOG_BYTES = 64_000_000     # a learner's own live log
 _LOG_SUFFIXES = (".decisions.jsonl", ".jsonl")
@@ -122,7 +123,6 @@ class DecisionLog:
         >>> DecisionLog.for_learner("Ali-Reza", folder=folder).path == log.path
         False
         """
-        from .learner import default_folder, log_path_for  # learner.py imports this module
         learner = clean_learner(name)
         folder = default_folder() if folder is None else Path(folder)
         return cls(log_path_for(folder, learner), learner=learner, casebook=casebook)
@@ -511,3 +511,31 @@ class DecisionLog:
         """
         _, _, answers = read_untrusted(path, casebook)
         return answer_frame(answers)
+
+
+def my_log(folder=None, casebook=None, *, guest=False):
+    """The current learner's :class:`DecisionLog` in ``folder`` (default :func:`default_folder`),
+    or ``None`` when no learner is known (apps then ask for a name). ``guest=True`` chooses
+    the ``guest`` log knowingly when nobody is known.
+
+    >>> import os, tempfile
+    >>> saved = os.environ.get("KIT_LEARNER_CONFIG")
+    >>> os.environ["KIT_LEARNER_CONFIG"] = os.path.join(tempfile.mkdtemp(), "learner.json")
+    >>> folder = tempfile.mkdtemp()
+    >>> my_log(folder) is None
+    True
+    >>> my_log(folder, guest=True).learner
+    'guest'
+    >>> from kit.decisions import set_learner
+    >>> _ = set_learner("Ana")
+    >>> my_log(folder).path.name, my_log(folder, guest=True).learner
+    ('Ana-dea210f0.decisions.jsonl', 'Ana')
+    >>> if saved is None: del os.environ["KIT_LEARNER_CONFIG"]
+    ... else: os.environ["KIT_LEARNER_CONFIG"] = saved
+    """
+    learner = current_learner()
+    if learner is None and guest:
+        learner = GUEST
+    if learner is None:
+        return None
+    return DecisionLog.for_learner(learner, folder=folder, casebook=casebook)
