@@ -92,7 +92,7 @@ class ParsedLog:
         self.size = 0
 
 
-def _parse_record(obj):
+def parse_record(obj):
     if not isinstance(obj, dict):
         raise Bad(f"the line should be a JSON object {{...}}, not {show(obj)}")
     kind = obj.get("type")
@@ -104,7 +104,7 @@ def _parse_record(obj):
     raise Bad(f"'type' should be 'decision' or 'answer', not {show(kind)}")
 
 
-def _parse_line(line: bytes):
+def parse_line(line: bytes):
     try:
         return strict_json(line.decode("utf-8"))
     except UnicodeDecodeError:
@@ -128,7 +128,7 @@ def _check_header(obj):
 def _take_line(p: ParsedLog, n, line, is_first) -> None:
     """Parse line ``n`` into ``p`` (header, record, salvage or problem)."""
     try:
-        obj = _parse_line(line)
+        obj = parse_line(line)
     except Bad as b:
         p.problems.append((n, b.msg if not is_first else
                            f"this is not a casebook kit decision log ({b.msg})"))
@@ -142,12 +142,12 @@ def _take_line(p: ParsedLog, n, line, is_first) -> None:
         except Bad as b:
             p.problems.append((n, f"this is not a casebook kit decision log ({b.text()})"))
             try:  # not our file, but the line may still be a record worth saving
-                p.salvage.append(_parse_record(obj))
+                p.salvage.append(parse_record(obj))
             except Bad:
                 pass
             return
     try:
-        rec = _parse_record(obj)
+        rec = parse_record(obj)
     except Bad as b:
         p.problems.append((n, b.text()))
         return
@@ -183,7 +183,7 @@ def parse_log(raw: bytes) -> ParsedLog:
     if tail.strip():
         n = len(lines) + 1
         try:
-            _parse_line(tail)
+            parse_line(tail)
         except Bad:
             pass
         else:  # complete JSON: a line like any other, only its newline is missing

@@ -49,7 +49,7 @@ from . import files
 from .checks import (MAX_NAME, Bad, Newer, check_answer, check_decision, check_fields,
                      check_text, check_time, check_version, show, vocab_for)
 from .formats import (CSV_COLUMNS, CSV_VERSION, EXPORT_FIELDS, EXPORT_FORMAT, EXPORT_VERSION,
-                      LOG_FORMAT, _parse_line, _parse_record, csv_unescape, latest_answers,
+                      LOG_FORMAT, parse_line, parse_record, csv_unescape, latest_answers,
                       parse_log, strict_json, with_revisions)
 
 MAX_ENTRIES = 20_000           # decisions or answers in one export
@@ -189,14 +189,14 @@ def _tail(raw: bytes, parsed, lenient):
     if any(n == line_no for n, _ in parsed.records):
         return line_no, None  # the parser already took it as a record
     try:
-        obj = _parse_line(tail)
+        obj = parse_line(tail)
     except Bad:
         if lenient is not None and parsed.header is not None:
             lenient.torn = len(tail)
             parsed.problems = [(n, p) for n, p in parsed.problems if n != line_no]
         return line_no, None
     try:
-        rec = _parse_record(obj)
+        rec = parse_record(obj)
     except Bad:
         return line_no, None
     parsed.problems = [(n, p) for n, p in parsed.problems if n != line_no]
