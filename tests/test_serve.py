@@ -52,8 +52,16 @@ def _free_port() -> int:
 
 
 def _kernels(proc: psutil.Process) -> list:
-    return [c for c in proc.children(recursive=True)
-            if any("ipykernel" in part for part in c.cmdline())]
+    """The server's live kernel processes (an exited kernel not yet reaped is not live)."""
+    live = []
+    for child in proc.children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and any(
+                    "ipykernel" in part for part in child.cmdline()):
+                live.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return live
 
 
 @pytest.fixture
