@@ -15,9 +15,7 @@ more than 5,000 rows) however many learners there are.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +25,10 @@ import pandas as pd
 
 from .compare import fleiss_kappa
 from .decisions import decision_frame
-from .decisions.learner import safe_learner_name
 from .decisions.readers import read_decision_file
 from .errors import KitDataError
+from .classnames import (LOOKALIKES, confusable_names, file_name_check,  # noqa: F401
+                         learner_hash, name_from_file, name_key, shown)
 from .words import blank, plural, some
 
 #: File names collect_class reads; anything else in the folder is ignored (and noted).
@@ -44,117 +43,6 @@ CONFLICT_COLUMNS = ("learner", "file", "used", "name_check", "latest", "differs"
 MAX_SHOWN_PROBLEMS = 50
 #: A decision dated later than now plus this is "in the future" (clocks differ a little).
 FUTURE_SLACK = dt.timedelta(minutes=5)
-_HASH_STEM = re.compile(r"^(.*)-([0-9a-f]{8})$")
-
-
-def learner_hash(name: str) -> str:
-    """The first 8 hex digits of sha256 of the NFC-normalised, stripped learner name:
-    the part of a learner's file name that says whose file it is.
-
-    >>> learner_hash("Ana"), learner_hash(" Ana ") == learner_hash("Ana")
-    ('dea210f0', True)
-    >>> learner_hash("Zoe\u0308") == learner_hash("Zo\u00eb")  # NFC: one name
-    True
-    """
-    text = unicodedata.normalize("NFC", name).strip()
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-def file_name_check(file_name: str, learner: str) -> str:
-    """Does a learner file's name fit the learner named inside it?
-
-    * ``"match"``: ``<readable>-<hash8>.decisions.jsonl`` (or an export named the
-      same way) whose hash is :func:`learner_hash` of the learner;
-    * ``"old"``: an older log named ``<readable>.decisions.jsonl``, the readable
-      part being this learner's (:func:`kit.decisions.safe_learner_name`);
-    * ``"other"``: the name belongs to another learner (it ends in a hash that is
-      not this learner's, or it is a log whose name is not this learner's): the
-      file claims another learner's name;
-    * ``"free"``: an export (``.json``/``.csv``) named freely (no hash), which says
-      nothing.
-
-    >>> file_name_check(f"Ana-{learner_hash('Ana')}.decisions.jsonl", "Ana")
-    'match'
-    >>> file_name_check("Ana.decisions.jsonl", "Ana"), file_name_check("Ben.decisions.jsonl", "Ana")
-    ('old', 'other')
-    >>> file_name_check(f"Ana-{learner_hash('Ana!')}.decisions.jsonl", "Ana")
-    'other'
-    >>> file_name_check("my work.json", "Ana")
-    'free'
-    """
-    low = file_name.lower()
-    log = low.endswith(".decisions.jsonl")
-    stem = _name_from_file(file_name)
-    try:
-        readable = safe_learner_name(learner)
-    except KitDataError:
-        readable = None
-    hashed = _HASH_STEM.match(stem)
-    if hashed and hashed.group(2) == learner_hash(learner):
-        return "match"
-    if log and readable is not None and stem.casefold() == readable.casefold():
-        return "old"
-    return "other" if log or hashed else "free"
-
-
-def shown(text) -> str:
-    """A file or learner name as it is safe to show in a message: control and
-    invisible format characters (bidi marks included) written as escapes.
-
-    >>> print(shown("ana\\x1b[31m.json"), shown("b\\u202eoj.csv"), shown("Zoë"))
-    ana\\x1b[31m.json b\\u202eoj.csv Zoë
-    """
-    out = []
-    for ch in str(text):
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else
-                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-#: Letters of other scripts that look like Latin ones (Cyrillic and Greek, lower
-#: case after casefold), mapped to the Latin letter they look like. A small list
-#: of the common look-alikes, for flagging names to check, not a full table.
-LOOKALIKES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "і": "i", "ї": "i", "ј": "j",
-    "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y",
-    "х": "x", "ѕ": "s", "һ": "h", "ԁ": "d", "ɡ": "g", "ӏ": "l",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c",
-    "0": "o", "1": "l", "ı": "i",
-})
-
-
-def name_key(name: str) -> str:
-    """What a name looks like, for flagging look-alike names: NFKC, casefold,
-    spaces, punctuation and marks removed, look-alike letters mapped (:data:`LOOKALIKES`).
-
-    >>> name_key("Ali Reza") == name_key("ali-reza") == name_key("ALI_REZA!")
-    True
-    >>> name_key("Аna") == name_key("Ana")  # a Cyrillic А
-    True
-    >>> name_key("Ana") == name_key("Anna")
-    False
-    """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
-    return kept.translate(LOOKALIKES)
-
-
-def confusable_names(names) -> list:
-    """Groups (sorted lists) of two or more distinct names that look alike (:func:`name_key`).
-
-    >>> confusable_names(["Ana", "ana!", "Ben", "Аna", "Bo"])
-    [['Ana', 'ana!', 'Аna']]
-    """
-    groups = {}
-    for name in dict.fromkeys(names):
-        groups.setdefault(name_key(name), []).append(name)
-    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 #: Columns of ``ClassResults.distribution`` (one row per item and action of the ladder).
 CLASS_DISTRIBUTION_COLUMNS = ("item_id", "leader", "title", "action", "level", "count", "share")
 VS_TWITTER_COLUMNS = ("item_id", "leader", "title", "n", "twitter_action", "modal_action",
@@ -164,15 +52,6 @@ VS_TWITTER_COLUMNS = ("item_id", "leader", "title", "n", "twitter_action", "moda
 
 def _learner_file(name: str) -> bool:
     return name.lower().endswith(LEARNER_SUFFIXES)
-
-
-def _name_from_file(name: str) -> str:
-    """The learner name a file stands for when it does not say: ana.decisions.jsonl -> ana."""
-    low = name.lower()
-    for suffix in (".decisions.jsonl", ".decisions.json", ".decisions.csv", ".json", ".csv"):
-        if low.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def _describe(err: KitDataError) -> str:
@@ -436,7 +315,7 @@ def _learner_of(records: list, file_name: str) -> str:
     """Whose file it is: the name it holds (the reader allows one learner per file),
     else the name its file name says."""
     name = records[0]["learner"]
-    return unicodedata.normalize("NFC", _name_from_file(file_name) if blank(name) else name
+    return unicodedata.normalize("NFC", name_from_file(file_name) if blank(name) else name
                                  ).strip()
 
 
