@@ -55,3 +55,13 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
+
+# On a JupyterHub, saved decisions and answers also go to the class service (kit.sync), in
+# the background; elsewhere nothing more is imported and nothing is sent.
+import os as _os  # noqa: E402
+
+if _os.environ.get("JUPYTERHUB_API_TOKEN") and _os.environ.get("JUPYTERHUB_USER"):
+    from . import sync as _sync  # noqa: E402
+
+    _sync.install()

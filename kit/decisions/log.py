@@ -36,6 +36,30 @@ from .learner import GUEST, current_learner, default_folder, log_path_for
 MAX_LOG_BYTES = 64_000_000     # a learner's own live log
 _LOG_SUFFIXES = (".decisions.jsonl", ".jsonl")
 
+# ---- save listeners: how a higher layer (kit.sync) hears of saves without being imported here
+_listeners = []
+
+
+def add_save_listener(fn) -> None:
+    """Call ``fn(event, log, line)`` after every save (``"saved"``, ``line``: the record's
+    bytes, on disk) and when a log is opened (``"opened"``, ``line`` None). A listener must
+    return at once; its errors are ignored, so they never reach the learner's cell."""
+    if fn not in _listeners:
+        _listeners.append(fn)
+
+
+def remove_save_listener(fn) -> None:
+    if fn in _listeners:
+        _listeners.remove(fn)
+
+
+def _tell(event, log, line=None) -> None:
+    for fn in list(_listeners):
+        try:
+            fn(event, log, line)
+        except Exception:  # noqa: BLE001 - a listener never breaks a save
+            pass
+
 
 def _stem(name: str) -> str:
     """A log's file name without ``.decisions.jsonl`` (or ``.jsonl``)."""
@@ -104,6 +128,7 @@ class DecisionLog:
         self.messages = []
         with self._session(write=False):
             pass
+        _tell("opened", self)
 
     @classmethod
     def for_learner(cls, name, folder=None, casebook=None):
@@ -321,7 +346,9 @@ class DecisionLog:
             revision = 1 + sum(1 for _, r in parsed.records
                                if r["type"] == "decision" and r["item_id"] == dec["item_id"])
             dec["decided_at"] = now()  # taken under the lock: times follow file order
-            self._append(fd, parsed, record_line(dec))
+            line = record_line(dec)
+            self._append(fd, parsed, line)
+        _tell("saved", self, line)
         out = {"learner": self.learner, **{k: dec[k] for k in DECISION_FIELDS},
                "revision": revision}
         out["decided_at"] = pd.Timestamp(dec["decided_at"])
@@ -362,7 +389,9 @@ class DecisionLog:
             raise KitDataError(b.text()) from None
         with self._session(write=True) as (fd, parsed):
             rec["answered_at"] = now()
-            self._append(fd, parsed, record_line(rec))
+            line = record_line(rec)
+            self._append(fd, parsed, line)
+        _tell("saved", self, line)
         out = {k: rec[k] for k in ANSWER_COLUMNS}
         out["answered_at"] = pd.Timestamp(rec["answered_at"])
         return out
