@@ -23,6 +23,7 @@ from ..casebook import default_casebook
 from ..errors import KitDataError
 from ..words import blank, day
 from ._common import ChartSlot, KitApp, esc, labelled, saved_answers, source_links
+from .handin import SyncLine
 
 SECTION = "attribution"
 
@@ -122,11 +123,12 @@ class AttributionBoard(KitApp):
         self.reveal = W.HTML("", layout=W.Layout(width="100%"))
         self.reveal.add_class("kit-attr-reveal")
         self.chart_slot = ChartSlot("kit-attr-chart")
+        self.sync_line = SyncLine(lambda: self.decision_log)   # hand-in: the class service
         self.set_body(context, W.HTML("<h4>The evidence</h4><p class='kit-muted'>For each piece, "
                                       "decide which way it points. Who makes a claim matters: "
                                       "a platform, a news agency, a research group and an "
                                       "advocacy group have different vantage points.</p>"),
-                      cards_box, judge_box, self.reveal, self.chart_slot)
+                      cards_box, judge_box, self.reveal, self.chart_slot, self.sync_line)
         if not self.ask_name_if_needed(self.safely(self._load), what="the board"):
             self.safely(self._load)()
 
@@ -224,6 +226,7 @@ class AttributionBoard(KitApp):
         self.recorded = self.judgement.value
         self._show_reveal()
         self.show_info("Your judgement is saved. Compare it with the conclusions below.")
+        self.sync_line.refresh()
 
     def _show_reveal(self):
         cb, ev = self.casebook, self.evidence

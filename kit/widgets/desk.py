@@ -30,6 +30,7 @@ from .arguments import arguments_html
 from .. import decisions
 from ._common import (Fold, KitApp, NameGate, asks_in_page, esc, html_slot, labelled,
                       learner_log, learner_name, source_links, where)
+from .handin import SyncLine, work_download
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
 
@@ -198,6 +199,9 @@ class DecisionDesk(KitApp):
                                     "Twitter's decision is shown after saving")
         self.save_button.add_class("kit-desk-save")
         self.reveal = html_slot("kit-desk-reveal", width="auto")
+        # -- hand-in (kit.widgets.handin): the class service's line, "Download my work"
+        self.sync_line = SyncLine(lambda: self.decision_log)
+        self.download = work_download(lambda: self.decision_log)
 
         self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
         self.next_button.on_click(self.safely(lambda _b: self.go(self.index + 1)))
@@ -213,7 +217,7 @@ class DecisionDesk(KitApp):
                           layout=W.Layout(width="auto"))
         decision.add_class("kit-desk-decision")
         self.set_body(self.progress, nav, self.picker, self.header, self.note, self.text_area,
-                      self.context, decision, self.reveal)
+                      self.context, decision, self.reveal, self.download, self.sync_line)
 
         self.index = 0
         undecided = self.undecided_ids()
@@ -384,6 +388,8 @@ class DecisionDesk(KitApp):
         left = len(self.undecided_ids())
         self.show_info(f"Saved your decision on {item_id}. Twitter's decision is shown below. "
                        + (f"{left} item(s) left to decide." if left else "All items decided."))
+        self.sync_line.refresh()      # hand-in: "Sent to your class." (on a hub)
+        self.download.refresh()       # a link already shown holds the latest work
 
     def _reveal_html(self, item_id) -> str:
         mine = self._decided.get(item_id)

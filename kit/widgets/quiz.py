@@ -18,6 +18,7 @@ from ..answers import latest_answers
 from ..casebook import default_casebook, quiz_choices
 from ..errors import KitDataError
 from ._common import KitApp, esc, labelled, source_links
+from .handin import SyncLine
 
 SECTION = "quiz"
 
@@ -112,10 +113,11 @@ class Quiz(KitApp):
         self.restart_button.on_click(self.safely(lambda _b: self.restart()))
 
         wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto")
+        self.sync_line = SyncLine(lambda: self.decision_log)   # hand-in: the class service
         self.set_body(self.progress, self.question, self.choices,
                       W.HBox([self.check_button, self.prev_button, self.next_button,
                               self.restart_button], layout=wrap),
-                      self.feedback)
+                      self.feedback, self.sync_line)
         if not self.ask_name_if_needed(self.safely(self._reopen), what="the quiz",
                                        when_no_log=False):
             self._reload_answers()
@@ -217,6 +219,7 @@ class Quiz(KitApp):
         self._show()
         if self.decision_log is not None:
             self.decision_log.record_answer(SECTION, q["question_id"], answer)
+            self.sync_line.refresh()
 
     def _feedback_html(self, q, answer, correct) -> str:
         if correct:

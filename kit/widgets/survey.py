@@ -20,6 +20,7 @@ from ..casebook import default_casebook
 from ..errors import KitDataError
 from ..words import plural
 from ._common import KitApp, esc, html_slot, labelled, saved_answers, source_links
+from .handin import SyncLine
 
 SECTION = "survey"
 NOT_ANSWERED = "not answered"
@@ -124,9 +125,10 @@ class Survey(KitApp):
         self.save.add_class("kit-survey-save")
         self.save.on_click(self.safely(self._on_save))
         self.recap = html_slot("kit-survey-saved")
+        self.sync_line = SyncLine(lambda: self.decision_log)   # hand-in: the class service
 
         self.set_body(intro_html, W.VBox(twitter_box, layout=W.Layout(width="100%")),
-                      kit_section, self.save, self.recap)
+                      kit_section, self.save, self.recap, self.sync_line)
         if not self.ask_name_if_needed(self.safely(self._load), what="the survey"):
             self.safely(self._load)()
 
@@ -192,6 +194,7 @@ class Survey(KitApp):
         n = len(changed)
         self.show_info(f"Saved {plural(n, 'answer')}." if n
                        else "Nothing new to save: your answers are already saved.")
+        self.sync_line.refresh()
 
     def _label_of(self, qid, value):
         for label, v in self.choice[qid].options:
