@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+import weakref
+
 import ipywidgets as W
 
 from .. import sync
@@ -55,7 +57,13 @@ class SyncLine(W.HTML):
         key = str(log.path)
         if key not in self._watched:
             self._watched.add(key)
-            self._watch(log, lambda status, key=key: self._changed(key, status))
+            line = weakref.ref(self)    # a desk shown no more is not kept alive by the sender
+
+            def changed(status, key=key):
+                me = line()
+                if me is not None:
+                    me._changed(key, status)
+            self._watch(log, changed)
         self._draw(self._status_of(log))
 
     def _changed(self, key, status) -> None:
