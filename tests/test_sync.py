@@ -394,3 +394,14 @@ def test_a_stopped_and_restarted_service_loses_nothing(hub, casebook):
     assert hub_records(hub, ben)["ids"] == local_ids(bpath, ben)
     assert len(hub_records(hub, ben)["ids"]) == len(stored_before[ben]) + 1
 
+
+
+def test_without_the_address_the_hub_is_asked(hub):
+    """No KIT_CLASS_SERVICE_URL: the hub's API says where the service is (a token allowed
+    to read the service's model); a token that may not gets None, with nothing raised."""
+    env = {"JUPYTERHUB_API_URL": hub.api_url.rstrip("/"), "JUPYTERHUB_USER": "ana"}
+    found = sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.admin_token})
+    assert found is not None
+    assert found.url == f"http://127.0.0.1:{hub.service_port}/services/casebook/"
+    assert sync.ClassService(found.url, hub.token("ana"), "ana").service_status()["user"] == "ana"
+    assert sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.token("ana")}) is None
