@@ -197,6 +197,9 @@ def test_the_desk_shows_pending_and_downloads_my_work(tmp_path, casebook, monkey
         log = DecisionLog.for_learner("ana", folder=tmp_path, casebook=casebook)
         desk = DecisionDesk(log, casebook)
         assert desk.download.link.value == ""
+        assert sync.sender().wait(WAIT)
+        desk.sync_line.refresh()
+        assert desk.sync_line.value == ""          # nothing saved yet: nothing to tell
         desk.action.value = "label"
         desk.rationale.value = 'Quote: "<b>bold</b>" & more'
         desk.save_button.click()

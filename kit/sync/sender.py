@@ -139,6 +139,8 @@ class Sender:
         if self._resolved and self._service is None:
             return OFF
         n = len(t.unsent) + len(t.incoming)
+        if n == 0 and t.scanned and not t.acked and not t.refused:
+            return Status("sent", "")      # nothing saved yet: nothing to tell
         if n == 0 and t.scanned:
             extra = ""
             if t.refused:

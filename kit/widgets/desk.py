@@ -17,6 +17,12 @@ desk reveal Twitter's actual action, its date, the rules Twitter cited, its stat
 reason, who alleged which rule and the sources (source titles would give the answer
 away, so they wait too). Every save goes straight into the :class:`kit.DecisionLog`,
 so decisions survive a kernel restart: a new desk on the same log shows them again.
+
+Hand-in (:mod:`kit.widgets.handin`): on a hub with the class service, a line beside the
+"Saved" message says whether the work has reached the class ("Sent to your class." or
+"Saved on this computer; it will be sent when the class service is reachable."); off a
+hub it shows nothing. *Download my work* saves the learner's versioned export in the
+browser (JupyterLab, Notebook 7, Voila).
 """
 from __future__ import annotations
 
