@@ -40,6 +40,7 @@ from ..casebook import default_casebook
 from ..decisions.checks import vocab_for
 from . import handlers
 from .store import Store
+from .writer import Writer
 
 log = logging.getLogger("kit.service")
 DB_FILE = "casebook-class.sqlite"
@@ -137,6 +138,7 @@ class State:
         self.teachers = Teachers(self.hub_auth, settings.teachers_group,
                                  settings.teacher_cache_seconds)
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="kit-db")
+        self.writer = Writer(store, self.pool)
 
 
 def make_app(state: State) -> web.Application:
@@ -184,6 +186,7 @@ async def _serve(settings: Settings, store: Store) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.stop()
-    state.pool.shutdown(wait=True)   # let writes under way finish
+    await state.writer.close()       # store what was queued
+    state.pool.shutdown(wait=True)
     store.close()
     log.info("class service stopped")
