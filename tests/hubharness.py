@@ -27,9 +27,10 @@ Use in a test::
         server = class_hub.spawn("ana")             # ana's single-user server (URL)
 
 Single-user servers and their kernels import THIS checkout's kit (``PYTHONPATH``), run
-in ``root/home/<name>`` (their ``HOME`` and working folder, so each has its own decisions
-folder), and get ``KIT_CLASS_SERVICE_URL`` from the shipped config. Anything in
-``extra_env`` (a :class:`Hub` argument) is added to the servers' environment.
+in ``root/home/<name>`` (their ``HOME`` and working folder), keep decisions in
+``root/home/<name>/my-decisions`` (``KIT_DECISIONS_DIR``; :meth:`Hub.decisions`), and get
+``KIT_CLASS_SERVICE_URL`` from the shipped config. Anything in ``extra_env`` (a
+:class:`Hub` argument) is added to the servers' environment (and may override those).
 """
 from __future__ import annotations
 
@@ -132,6 +133,10 @@ c.Spawner.args = {spawner_args!r}
 c.Spawner.start_timeout = {WAIT}
 c.Spawner.http_timeout = {WAIT}
 c.Spawner.environment.update({hub.extra_env!r})
+# each learner's decisions in their own home (the kit's default is the checkout's folder)
+c.Spawner.environment.setdefault(
+    "KIT_DECISIONS_DIR", lambda spawner: {str(hub.root / "home")!r} + "/" + spawner.user.name
+    + "/my-decisions")
 c.JupyterHub.services.append({{"name": "harness", "api_token": {hub.admin_token!r}}})
 c.JupyterHub.load_roles.append({{
     "name": "harness",
@@ -333,6 +338,10 @@ class Hub:
     def home(self, name: str) -> Path:
         """User ``name``'s home folder (their server's working folder)."""
         return self.root / "home" / name
+
+    def decisions(self, name: str) -> Path:
+        """User ``name``'s decisions folder (``KIT_DECISIONS_DIR`` of their server)."""
+        return self.home(name) / "my-decisions"
 
     def stop_server(self, name: str) -> None:
         self.api("DELETE", f"users/{name}/server")

@@ -13,7 +13,7 @@ import psutil
 import pytest
 import requests
 
-from hubharness import (LEARNERS, PASSWORD, SERVICE, TEACHER, answer, body, decision,
+from hubharness import (LEARNERS, PASSWORD, REPO, SERVICE, TEACHER, answer, body, decision,
                         drop_database, postgres_database, start_hub)
 from kit.decisions.formats import record_id
 
@@ -196,6 +196,10 @@ def test_a_learners_server_token_may_use_the_service(hub):
     hub.spawn(ANA)
     env = _server_env(hub)
     assert env["JUPYTERHUB_USER"] == ANA
+    # the harness's promise to the tests that run kernels: this checkout's kit, own folders
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)
+    assert env["KIT_DECISIONS_DIR"] == str(hub.decisions(ANA))
+    assert env["HOME"] == str(hub.home(ANA))
     url = env["KIT_CLASS_SERVICE_URL"]
     assert url.endswith(f"/services/{SERVICE}/")
     r = requests.get(url + "api/status", timeout=30,
