@@ -27,9 +27,10 @@ Use in a test::
         server = class_hub.spawn("ana")             # ana's single-user server (URL)
 
 Single-user servers and their kernels import THIS checkout's kit (``PYTHONPATH``), run
-in ``root/home/<name>`` (their ``HOME`` and working folder, so each has its own decisions
-folder), and get ``KIT_CLASS_SERVICE_URL`` from the shipped config. Anything in
-``extra_env`` (a :class:`Hub` argument) is added to the servers' environment.
+in ``root/home/<name>`` (their ``HOME`` and working folder), keep decisions in
+``root/home/<name>/my-decisions`` (``KIT_DECISIONS_DIR``; :meth:`Hub.decisions`), and get
+``KIT_CLASS_SERVICE_URL`` from the shipped config. Anything in ``extra_env`` (a
+:class:`Hub` argument) is added to the servers' environment (and may override those).
 """
 from __future__ import annotations
 
@@ -132,6 +133,10 @@ c.Spawner.args = {spawner_args!r}
 c.Spawner.start_timeout = {WAIT}
 c.Spawner.http_timeout = {WAIT}
 c.Spawner.environment.update({hub.extra_env!r})
+# each learner's decisions in their own home (the kit's default is the checkout's folder)
+c.Spawner.environment.setdefault(
+    "KIT_DECISIONS_DIR", lambda spawner: {str(hub.root / "home")!r} + "/" + spawner.user.name
+    + "/my-decisions")
 c.JupyterHub.services.append({{"name": "harness", "api_token": {hub.admin_token!r}}})
 c.JupyterHub.load_roles.append({{
     "name": "harness",
@@ -145,8 +150,11 @@ c.JupyterHub.load_roles.append({{
 class Hub:
     """A running JupyterHub (use as a context manager, or call start() and stop())."""
 
-    def __init__(self, root, db_url=None, extra_env=None, chp=None):
+    def __init__(self, root, db_url=None, extra_env=None, chp=None, external=False):
         self.root = Path(root)
+        self.external = external      # True: the harness runs the service, not the hub
+        self.service_token = secrets.token_hex(24)
+        self.service_proc = None
         self.db_url = db_url
         self.extra_env = dict(extra_env or {})
         self.chp = chp or proxy_command()
@@ -183,7 +191,30 @@ class Hub:
         env["KIT_SERVICE_DATA_DIR"] = str(self.root)
         if self.db_url:
             env["KIT_SERVICE_DB_URL"] = self.db_url
+        if self.external:
+            env["KIT_SERVICE_API_TOKEN"] = self.service_token
         return env
+
+    def service_env(self) -> dict:
+        """What an admin gives an external service: the hub's API URL and the service's
+        token (the rest has defaults), where to store, who the teachers are."""
+        env = {k: v for k, v in self.env().items() if not k.startswith("KIT_SERVICE_")}
+        env.update({"JUPYTERHUB_API_URL": f"http://127.0.0.1:{self.hub_port}/hub/api",
+                    "JUPYTERHUB_API_TOKEN": self.service_token,
+                    "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{self.service_port}",
+                    "KIT_SERVICE_DATA_DIR": str(self.root)})
+        if self.db_url:
+            env["KIT_SERVICE_DB_URL"] = self.db_url
+        return env
+
+    def start_service(self, wait=True):
+        """Start the external service process (as an admin would); -> its pid once it
+        answers (``wait``)."""
+        with open(self.root / "service.log", "ab") as out:
+            self.service_proc = subprocess.Popen(
+                [sys.executable, "-m", "kit.service"], cwd=self.root, env=self.service_env(),
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return self.wait_service() if wait else self.service_proc.pid
 
     # ---- life --------------------------------------------------------------------------
     def start(self) -> "Hub":
@@ -196,11 +227,16 @@ class Hub:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(cfg)], cwd=self.root,
                 env=self.env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.external:   # up with the hub: the hub waits for its services to answer
+            self.start_service(wait=False)
         _wait("the hub", lambda: self.api("GET", "").ok, self.proc, self.log)
         self.wait_service()
         return self
 
     def stop(self) -> None:
+        if self.service_proc is not None and self.service_proc.poll() is None:
+            self.service_proc.terminate()
+            self.service_proc.wait(30)
         if self.proc is None:
             return
         family = []
@@ -258,6 +294,9 @@ class Hub:
     # ---- the class service process -----------------------------------------------------
     def service_pid(self):
         """The pid of the running class service process, or None."""
+        if self.external:
+            p = self.service_proc
+            return p.pid if p is not None and p.poll() is None else None
         try:
             kids = psutil.Process(self.proc.pid).children()
         except psutil.NoSuchProcess:
@@ -300,17 +339,22 @@ class Hub:
         """User ``name``'s home folder (their server's working folder)."""
         return self.root / "home" / name
 
+    def decisions(self, name: str) -> Path:
+        """User ``name``'s decisions folder (``KIT_DECISIONS_DIR`` of their server)."""
+        return self.home(name) / "my-decisions"
+
     def stop_server(self, name: str) -> None:
         self.api("DELETE", f"users/{name}/server")
         _wait(f"{name}'s server to stop", lambda: not self.api(
             "GET", f"users/{name}").json().get("servers"), self.proc, self.log)
 
 
-def start_hub(root, db_url=None, extra_env=None) -> Hub:
-    """A started :class:`Hub` in ``root`` (skips or fails when the proxy is missing)."""
+def start_hub(root, db_url=None, extra_env=None, external=False) -> Hub:
+    """A started :class:`Hub` in ``root`` (skips or fails when the proxy is missing);
+    call its ``stop()`` at the end."""
     if proxy_command() is None:
         missing("configurable-http-proxy (KIT_TEST_CHP)")
-    return Hub(root, db_url=db_url, extra_env=extra_env).__enter__()
+    return Hub(root, db_url=db_url, extra_env=extra_env, external=external).__enter__()
 
 
 def postgres_database():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import uuid
 
@@ -12,8 +13,8 @@ import psutil
 import pytest
 import requests
 
-from hubharness import (LEARNERS, SERVICE, TEACHER, answer, body, decision, drop_database,
-                        postgres_database, start_hub)
+from hubharness import (LEARNERS, PASSWORD, REPO, SERVICE, TEACHER, answer, body, decision,
+                        drop_database, postgres_database, start_hub)
 from kit.decisions.formats import record_id
 
 ANA, BEN, CLEO = LEARNERS
@@ -195,6 +196,10 @@ def test_a_learners_server_token_may_use_the_service(hub):
     hub.spawn(ANA)
     env = _server_env(hub)
     assert env["JUPYTERHUB_USER"] == ANA
+    # the harness's promise to the tests that run kernels: this checkout's kit, own folders
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)
+    assert env["KIT_DECISIONS_DIR"] == str(hub.decisions(ANA))
+    assert env["HOME"] == str(hub.home(ANA))
     url = env["KIT_CLASS_SERVICE_URL"]
     assert url.endswith(f"/services/{SERVICE}/")
     r = requests.get(url + "api/status", timeout=30,
@@ -234,3 +239,57 @@ def test_killing_the_service_loses_no_stored_decision(hub, casebook):
         assert rationales(doc["records"]).count(t) == 1
     # and it takes new records again, idempotently
     assert post(hub, ANA, [decision(casebook, 10, t)]).json()["known"] == 1
+
+
+def _browser_login(hub, name):
+    """A requests session signed in to the hub through its login page, as a browser is."""
+    s = requests.Session()
+    form = s.get(hub.url + "hub/login", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text)
+    data = {"username": name, "password": PASSWORD}
+    if xsrf:
+        data["_xsrf"] = xsrf.group(1)
+    r = s.post(hub.url + "hub/login", data=data, timeout=30)
+    assert r.status_code == 200 and "/hub/login" not in r.url, r.url
+    return s
+
+
+def test_browser_signs_in_through_the_hub_to_the_class_page(hub, casebook):
+    """The page uses the hub's OAuth: after the hub's login page, the service page opens
+    (no question asked) and shows a teacher the class, a learner only their own count."""
+    post(hub, BEN, [decision(casebook, 8, tag())])
+    teacher = _browser_login(hub, TEACHER)
+    page = teacher.get(hub.service_url, timeout=30)
+    assert page.status_code == 200 and page.url.rstrip("/") == hub.service_url.rstrip("/")
+    assert f"<td>{BEN}</td>" in page.text
+    csv = teacher.get(hub.service_url + "api/class.csv", timeout=30)
+    assert csv.status_code == 200 and f"\r\n{BEN}," in csv.content.decode("utf-8-sig")
+    learner = _browser_login(hub, ANA)
+    page = learner.get(hub.service_url, timeout=30)
+    assert page.status_code == 200 and "from you" in page.text and BEN not in page.text
+    assert learner.get(hub.service_url + "api/class.csv", timeout=30).status_code == 403
+    # the API takes tokens only: the login cookie alone reads nothing
+    assert learner.get(hub.service_url + f"api/records/{ANA}", timeout=30).status_code == 401
+
+
+def test_external_service_works_and_an_admin_restart_loses_nothing(tmp_path, casebook):
+    """Run by an admin instead of the hub (only the hub's API URL and its token given):
+    the same rules hold, and after a SIGKILL and a restart every stored record is there."""
+    hub = start_hub(tmp_path, external=True)
+    try:
+        t = tag()
+        assert post(hub, ANA, [decision(casebook, 0, t)]).json()["stored"] == 1
+        assert mine(hub, BEN, as_user=ANA).status_code == 403
+        assert hub.service("GET", "api/class", hub.token(ANA)).status_code == 403
+        status = hub.service("GET", "api/status", hub.token(TEACHER)).json()
+        assert status["teacher"] is True
+        os.kill(hub.service_pid(), signal.SIGKILL)
+        hub.service_proc.wait()
+        assert hub.service("GET", "api/status", hub.token(ANA)).status_code != 200
+        hub.start_service()
+        doc = hub.service("GET", "api/class", hub.token(TEACHER)).json()
+        assert rationales(doc["learners"][ANA]) == [t]
+        page = _browser_login(hub, TEACHER).get(hub.service_url, timeout=30)
+        assert page.status_code == 200 and f"<td>{ANA}</td>" in page.text
+    finally:
+        hub.stop()

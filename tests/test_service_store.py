@@ -167,3 +167,61 @@ def test_cursor_argument():
     for bad in ("-1", "x", "1.5", "9" * 19, "١٢"):
         with pytest.raises(Refused):
             parse_cursor(bad)
+
+
+# ---- the writer: concurrent saves grouped into one commit -----------------------------------
+
+def test_writer_groups_concurrent_saves_and_keeps_each_answer(store, casebook):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kit.service.writer import Writer
+    calls = []
+    real = store.add_many
+
+    def counting(batch):
+        calls.append(len(batch))
+        return real(batch)
+    store.add_many = counting
+    names = [f"learner{i:02d}" for i in range(30)]
+    recs = {n: checked(casebook, [decision(casebook, i, n)], n) for i, n in enumerate(names)}
+
+    async def class_saves():
+        w = Writer(store, ThreadPoolExecutor(2))
+        got = await asyncio.gather(*(w.add(n, recs[n]) for n in names),
+                                   w.add(names[0], recs[names[0]]))   # the same save again
+        await w.close()
+        return got
+    got = asyncio.run(class_saves())
+    assert [(a.stored, a.known) for a in got] == [(1, 0)] * 30 + [(0, 1)]
+    assert got[-1].ids == got[0].ids
+    assert len(calls) < 31 and sum(calls) == 31      # grouped: fewer commits than saves
+    assert sum(c["decision"] for c in store.counts().values()) == 30
+
+
+def test_writer_gives_each_waiting_save_the_error_and_goes_on(casebook):
+    import asyncio
+
+    from kit.service.writer import Writer
+
+    class Broken(Store):
+        fail = True
+
+        def add_many(self, batch):
+            if self.fail:
+                raise OSError("disk full")
+            return super().add_many(batch)
+    store = Broken("sqlite://")
+    rec = checked(casebook, [decision(casebook, 0)])
+
+    async def run():
+        w = Writer(store, None)
+        first = await asyncio.gather(w.add("ana", rec), w.add("ben", rec),
+                                     return_exceptions=True)
+        store.fail = False
+        second = await w.add("ana", rec)
+        await w.close()
+        return first, second
+    first, second = asyncio.run(run())
+    assert [type(e) for e in first] == [OSError, OSError]
+    assert (second.stored, second.known) == (1, 0)

@@ -40,6 +40,7 @@ from ..casebook import default_casebook
 from ..decisions.checks import vocab_for
 from . import handlers
 from .store import Store
+from .writer import Writer
 
 log = logging.getLogger("kit.service")
 DB_FILE = "casebook-class.sqlite"
@@ -124,12 +125,20 @@ class State:
     def __init__(self, settings: Settings, store: Store):
         self.settings, self.store = settings, store
         self.vocab = vocab_for(default_casebook())
-        self.hub_auth = HubAuth(cache_max_age=60)
+        name = os.environ.get("JUPYTERHUB_SERVICE_NAME") or "casebook"
+        kw = {"cache_max_age": 60, "base_url": settings.prefix}
+        if not (os.environ.get("JUPYTERHUB_OAUTH_ACCESS_SCOPES")
+                or os.environ.get("JUPYTERHUB_OAUTH_SCOPES")):
+            # a token must give access to this service (also when it runs external)
+            kw["access_scopes"] = {f"access:services!service={name}"}
+        self.hub_auth = HubAuth(**kw)
         # one HubOAuth for the page and the OAuth callback: it remembers the login states
-        self.hub_oauth = HubOAuth.instance(cache_max_age=60)
+        self.hub_oauth = HubOAuth.instance(
+            **kw, oauth_client_id=os.environ.get("JUPYTERHUB_CLIENT_ID") or f"service-{name}")
         self.teachers = Teachers(self.hub_auth, settings.teachers_group,
                                  settings.teacher_cache_seconds)
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="kit-db")
+        self.writer = Writer(store, self.pool)
 
 
 def make_app(state: State) -> web.Application:
@@ -156,6 +165,9 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="[%(levelname)1.1s %(asctime)s "
                         "%(name)s] %(message)s")
     settings = settings_from(argv)
+    if not os.environ.get("JUPYTERHUB_API_TOKEN"):
+        raise SystemExit("the class service needs its hub API token in JUPYTERHUB_API_TOKEN "
+                         "(the hub sets it for a managed service; see docs/class-service.md)")
     store = Store(settings.db_url)
     log.info("class service: storing in %r, teachers are the hub group %r", store,
              settings.teachers_group)
@@ -174,6 +186,7 @@ async def _serve(settings: Settings, store: Store) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.stop()
-    state.pool.shutdown(wait=True)   # let writes under way finish
+    await state.writer.close()       # store what was queued
+    state.pool.shutdown(wait=True)
     store.close()
     log.info("class service stopped")

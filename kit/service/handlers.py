@@ -20,6 +20,8 @@ service, or a request the user may not make: 403. Errors are JSON
 """
 from __future__ import annotations
 
+import json
+
 from jupyterhub.services.auth import (HubAuthenticated, HubOAuthenticated, UserNotAllowed)
 from tornado import web
 from tornado.ioloop import IOLoop
@@ -136,8 +138,9 @@ class RecordsHandler(_Api):
         if self._size > len(raw):
             raise Refused(413, f"the request is {self._size:,} bytes; at most "
                           f"{checks.MAX_BODY:,} are allowed: send the records in smaller batches")
-        recs = checks.check_body(raw, model["name"], self.state.vocab)
-        added = await self.run(self.state.store.add, model["name"], recs)
+        # checking up to 5,000 records takes a moment: off the event loop too
+        recs = await self.run(checks.check_body, raw, model["name"], self.state.vocab)
+        added = await self.state.writer.add(model["name"], recs)
         self.send_json({"stored": added.stored, "known": added.known, "ids": added.ids})
 
 
@@ -160,8 +163,17 @@ class ClassHandler(_Api):
     async def get(self):
         await self.teacher()
         cursor = checks.parse_cursor(self.get_argument("since", None))
-        top, learners = await self.run(self.state.store.since, cursor)
-        self.send_json({"cursor": top, "learners": learners})
+        top, raw = await self.run(self.state.store.since_raw, cursor)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        # the stored records are already canonical JSON: joined, not decoded and re-encoded
+        self.write(f'{{"cursor":{int(top)},"learners":{{'.encode())
+        for n, (name, bodies) in enumerate(raw.items()):
+            head = ("," if n else "") + json.dumps(name, ensure_ascii=False) + ":["
+            self.write((head + ",".join(bodies) + "]").encode("utf-8"))
+            if n % 1000 == 999:
+                await self.flush()
+        self.finish(b"}}")
 
 
 class _Page(HubOAuthenticated, _Base):

@@ -49,7 +49,8 @@ records = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("body", sa.UnicodeText, nullable=False),
     sa.Column("stored_at", sa.String(32), nullable=False),
-    sa.UniqueConstraint("learner", "record_id", name="kit_records_learner_record"),
+    # record_id first: ids already include the learner, so a batch is looked up by id alone
+    sa.UniqueConstraint("record_id", "learner", name="kit_records_record_learner"),
     sa.Index("kit_records_learner_seq", "learner", "seq"),
 )
 meta = sa.Table(
@@ -110,10 +111,10 @@ def make_engine(url: str) -> sa.Engine:
 def _insert(dialect):
     if dialect == "sqlite":
         return sqlite.insert(records).on_conflict_do_nothing(
-            index_elements=["learner", "record_id"])
+            index_elements=["record_id", "learner"])
     if dialect == "postgresql":
         return postgresql.insert(records).on_conflict_do_nothing(
-            index_elements=["learner", "record_id"])
+            index_elements=["record_id", "learner"])
     return records.insert()
 
 
@@ -153,20 +154,29 @@ class Store:
 
     def add(self, learner: str, recs) -> Added:
         """Store ``learner``'s checked records (in order); those already stored are skipped."""
-        ids = [record_id(learner, r) for r in recs]
-        rows, seen = [], set()
-        for rid, rec in zip(ids, recs):
-            if rid not in seen:
-                seen.add(rid)
-                rows.append({"learner": learner, "record_id": rid, "kind": rec["type"],
-                             "body": canonical(rec)})
+        return self.add_many([(learner, recs)])[0]
+
+    def add_many(self, batch) -> list:
+        """Store several requests' records, ``[(learner, checked records), ...]``, in one
+        transaction (one commit for all: how the service groups concurrent saves);
+        -> one :class:`Added` per request, in order."""
+        ids = [[record_id(learner, r) for r in recs] for learner, recs in batch]
+        out, rows = [], []
         with self._writing() as conn:
-            known = self._known(conn, learner, list(seen))
-            new = [r for r in rows if r["record_id"] not in known]
-            if new:
+            taken = self._known(conn, {(lr, i) for (lr, _), its in zip(batch, ids) for i in its})
+            for (learner, recs), its in zip(batch, ids):
+                new = 0
+                for rid, rec in zip(its, recs):
+                    if (learner, rid) not in taken:
+                        taken.add((learner, rid))
+                        rows.append({"learner": learner, "record_id": rid,
+                                     "kind": rec["type"], "body": canonical(rec)})
+                        new += 1
+                out.append(Added(stored=new, known=len(its) - new, ids=its))
+            if rows:
                 stamp = _now()
-                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in new])
-        return Added(stored=len(new), known=len(ids) - len(new), ids=ids)
+                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in rows])
+        return out
 
     @contextlib.contextmanager
     def _writing(self):
@@ -180,12 +190,14 @@ class Store:
             finally:
                 conn.info.pop("kit_write", None)
 
-    def _known(self, conn, learner, ids) -> set:
+    def _known(self, conn, pairs) -> set:
+        """Which of the (learner, record id) ``pairs`` are stored already."""
+        ids = sorted({i for _, i in pairs})
         out = set()
-        for i in range(0, len(ids), _CHUNK):
-            q = sa.select(records.c.record_id).where(
-                records.c.learner == learner, records.c.record_id.in_(ids[i:i + _CHUNK]))
-            out.update(conn.execute(q).scalars())
+        for n in range(0, len(ids), _CHUNK):
+            q = sa.select(records.c.learner, records.c.record_id).where(
+                records.c.record_id.in_(ids[n:n + _CHUNK]))
+            out.update((lr, i) for lr, i in conn.execute(q) if (lr, i) in pairs)
         return out
 
     def records_of(self, learner: str):
@@ -198,13 +210,19 @@ class Store:
 
     def since(self, cursor: int = 0):
         """-> (highest seq, {learner: [records stored after ``cursor``, in order]})."""
+        top, raw = self.since_raw(cursor)
+        return top, {k: [json.loads(b) for b in v] for k, v in raw.items()}
+
+    def since_raw(self, cursor: int = 0):
+        """Like :meth:`since`, with each record as the JSON text stored (not parsed), so a
+        large class can be sent without decoding and encoding every record again."""
         q = (sa.select(records.c.seq, records.c.learner, records.c.body)
              .where(records.c.seq > cursor).order_by(records.c.seq))
         out = {}
         top = cursor
         with self.engine.connect() as conn:
             for seq, learner, body in conn.execute(q):
-                out.setdefault(learner, []).append(json.loads(body))
+                out.setdefault(learner, []).append(body)
                 top = seq
             if top == cursor:   # nothing new: the cursor stays (or the table's top if lower)
                 top = min(cursor, conn.execute(sa.select(sa.func.max(records.c.seq))).scalar()

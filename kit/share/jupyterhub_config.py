@@ -15,6 +15,12 @@
 #                        e.g. postgresql+psycopg://kit:SECRET@db.example.org/kit
 #                        (default: a SQLite file casebook-class.sqlite in KIT_SERVICE_DATA_DIR)
 #   KIT_SERVICE_DATA_DIR folder of that SQLite file (default: the hub's working directory)
+#   KIT_SERVICE_API_TOKEN set it to run the service yourself (external, e.g. under systemd
+#                        on another machine): the hub then only routes to it and checks its
+#                        token; start `python -m kit.service` with the environment that
+#                        docs/class-service.md lists (the same token, the hub's API URL).
+#   KIT_SERVICE_URL      with an external service: its address as the hub sees it
+#                        (default http://127.0.0.1:$KIT_SERVICE_PORT)
 import os
 import sys
 
@@ -27,7 +33,8 @@ except NameError:     # imported as a module (a test, or pytest collecting docte
 SERVICE = "casebook"                                   # the kit looks for this name
 TEACHERS = os.environ.get("KIT_TEACHERS_GROUP", "teachers")
 PORT = int(os.environ.get("KIT_SERVICE_PORT", "10101"))
-SERVICE_URL = f"http://127.0.0.1:{PORT}"
+SERVICE_URL = os.environ.get("KIT_SERVICE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+EXTERNAL_TOKEN = os.environ.get("KIT_SERVICE_API_TOKEN", "")
 
 # --- the service, started and restarted by the hub --------------------------------------
 # The hub gives it its own API token, an OAuth client for the browser page, and mounts it
@@ -39,16 +46,18 @@ service_env = {
 if os.environ.get("KIT_SERVICE_DB_URL"):
     service_env["KIT_SERVICE_DB_URL"] = os.environ["KIT_SERVICE_DB_URL"]
 
-c.JupyterHub.services = [
-    {
-        "name": SERVICE,
-        "url": SERVICE_URL,
-        "command": [sys.executable, "-m", "kit.service"],
-        "environment": service_env,
-        "display": True,           # listed in the hub's Services menu (the class page)
-        "oauth_no_confirm": True,  # signing in to the class page asks no extra question
-    }
-]
+service = {
+    "name": SERVICE,
+    "url": SERVICE_URL,
+    "display": True,           # listed in the hub's Services menu (the class page)
+    "oauth_no_confirm": True,  # signing in to the class page asks no extra question
+}
+if EXTERNAL_TOKEN:   # run by you: the hub routes to it and knows its token
+    service["api_token"] = EXTERNAL_TOKEN
+else:                # run by the hub
+    service["command"] = [sys.executable, "-m", "kit.service"]
+    service["environment"] = service_env
+c.JupyterHub.services = [service]
 
 # --- roles and scopes -------------------------------------------------------------------
 # * Every user may use the service (the `user` role keeps its default "self" and gains
