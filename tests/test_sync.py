@@ -408,3 +408,30 @@ def test_without_the_address_the_hub_is_asked(hub):
     assert found.url == f"http://127.0.0.1:{hub.service_port}/services/casebook/"
     assert sync.ClassService(found.url, hub.token("ana"), "ana").service_status()["user"] == "ana"
     assert sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.token("ana")}) is None
+
+
+def test_direct_saves_and_the_survey_are_sent_too(hub, casebook):
+    """Not only the desk: a direct DecisionLog.record_answer and the Survey app's save."""
+    user = hubharness.LEARNERS[2]
+    with HubKernel(hub, user) as k:
+        got = k.run_json(f"""
+import json, os
+os.environ["KIT_DECISIONS_DIR"] = {str(folder_of(hub, user))!r}
+import kit, kit.widgets
+from kit import sync
+log = kit.DecisionLog.for_learner(os.environ["JUPYTERHUB_USER"])
+log.record_answer("quiz", "q1", "label")
+survey = kit.widgets.Survey(log)
+qid = next(iter(survey.choice))
+survey.choice[qid].value = survey.choice[qid].options[0][1]
+survey.save.click()
+sync.sender().wait(120)
+survey.sync_line.refresh()
+print(json.dumps({{"state": sync.status(log).state, "line": survey.sync_line.value,
+                  "path": str(log.path), "qid": qid}}))
+""")
+    assert got["state"] == "sent" and sync.SENT in html.unescape(got["line"]), got
+    stored = hub_records(hub, user)
+    assert stored["ids"] == local_ids(got["path"], user)
+    answers = {(r["section"], r["question_id"]) for r in stored["records"] if r["type"] == "answer"}
+    assert {("quiz", "q1"), ("survey", got["qid"])} <= answers
