@@ -38,10 +38,12 @@ _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 # The Blob path: decode the base64 in data-kit-b64 once, point href at an object URL, and
 # let the click go on (the browser reads href after the handler has run).
-_BLOB_SCRIPT = ("if(!this.dataset.kitUrl){var s=atob(this.dataset.kitB64),"
-                "b=new Uint8Array(s.length);for(var i=0;i<s.length;i++)b[i]=s.charCodeAt(i);"
-                "this.dataset.kitUrl=URL.createObjectURL(new Blob([b],"
-                "{type:this.dataset.kitMime}));this.href=this.dataset.kitUrl}")
+# (window.URL, not URL: in an inline handler a bare URL is the document's address)
+_BLOB_SCRIPT = ("if(!this.dataset.kitUrl){var s=window.atob(this.dataset.kitB64),"
+                "b=new window.Uint8Array(s.length);for(var i=0;i<s.length;i++)"
+                "b[i]=s.charCodeAt(i);this.dataset.kitUrl=window.URL.createObjectURL("
+                "new window.Blob([b],{type:this.dataset.kitMime}));"
+                "this.href=this.dataset.kitUrl}")
 
 
 def safe_file_name(name) -> str:
