@@ -7,6 +7,7 @@ external); docs/class-service.md has the API, the set-ups and the security model
 ``app``        settings, the tornado application, ``main``
 ``handlers``   the HTTP API and page, authenticated by JupyterHub
 ``checks``     what a POST may hold (checked like any untrusted decision file)
+``writer``     group commit: concurrent saves stored in one transaction
 ``store``      the SQL storage (SQLite by default, PostgreSQL by URL)
 ``page``       the browser page and the class CSV
 =============  ===================================================================

@@ -72,11 +72,15 @@ def settings_from(argv=None, env=None) -> Settings:
                    help="SQLAlchemy URL of the database (default: a SQLite file)")
     p.add_argument("--data-dir", default=env.get("KIT_SERVICE_DATA_DIR", "."),
                    help="folder of the default SQLite file")
-    p.add_argument("--teachers-group", default=env.get("KIT_TEACHERS_GROUP", "teachers"))
-    p.add_argument("--ip", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--teachers-group", default=env.get("KIT_TEACHERS_GROUP", "teachers"),
+                   help="the hub group whose members are teachers (default: teachers)")
+    p.add_argument("--ip", default=None, help="address to listen on (default: from "
+                   "JUPYTERHUB_SERVICE_URL, else 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default: from "
+                   "JUPYTERHUB_SERVICE_URL, else 10101)")
     p.add_argument("--prefix", default=env.get("JUPYTERHUB_SERVICE_PREFIX",
-                                               "/services/casebook/"))
+                                               "/services/casebook/"),
+                   help="the path the hub mounts the service at (default: /services/casebook/)")
     a = p.parse_args(argv)
     url = urlparse(env.get("JUPYTERHUB_SERVICE_URL", "") or "http://127.0.0.1:10101")
     db_url = a.db_url or "sqlite:///" + str(Path(a.data_dir).absolute() / DB_FILE)

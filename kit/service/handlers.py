@@ -20,8 +20,6 @@ service, or a request the user may not make: 403. Errors are JSON
 """
 from __future__ import annotations
 
-import json
-
 from jupyterhub.services.auth import (HubAuthenticated, HubOAuthenticated, UserNotAllowed)
 from tornado import web
 from tornado.ioloop import IOLoop
@@ -163,17 +161,16 @@ class ClassHandler(_Api):
     async def get(self):
         await self.teacher()
         cursor = checks.parse_cursor(self.get_argument("since", None))
-        top, raw = await self.run(self.state.store.since_raw, cursor)
+        data = await self.run(_class_reply, self.state.store, cursor)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
-        # the stored records are already canonical JSON: joined, not decoded and re-encoded
-        self.write(f'{{"cursor":{int(top)},"learners":{{'.encode())
-        for n, (name, bodies) in enumerate(raw.items()):
-            head = ("," if n else "") + json.dumps(name, ensure_ascii=False) + ":["
-            self.write((head + ",".join(bodies) + "]").encode("utf-8"))
-            if n % 1000 == 999:
-                await self.flush()
-        self.finish(b"}}")
+        self.finish(data)
+
+
+def _class_reply(store, cursor) -> bytes:
+    """The ``api/class`` body, read and encoded in a worker thread: the stored records'
+    JSON texts are joined, not decoded and encoded again."""
+    return page.class_json(*store.since_raw(cursor))
 
 
 class _Page(HubOAuthenticated, _Base):

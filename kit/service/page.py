@@ -1,4 +1,5 @@
-"""The class service's browser page and CSV (every name and text escaped).
+"""The class service's outputs besides plain JSON: the browser page (every name and text
+escaped), the class CSV, and the class's records as JSON built from the stored texts.
 
 >>> "&lt;b&gt;" in teacher_page("<b>", {"<b>": {"decision": 2, "answer": 0}})
 True
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 
 from ..decisions.formats import CSV_COLUMNS, CSV_VERSION, csv_escape, with_revisions
 from ..words import plural
@@ -65,3 +67,19 @@ def class_csv(learners: dict) -> bytes:
             w.writerow([csv_escape(name), d["item_id"], ";".join(d["rules"]), d["action"],
                         csv_escape(d["rationale"]), d["decided_at"], d["revision"], CSV_VERSION])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def class_json(top: int, raw: dict) -> bytes:
+    """``api/class``: ``{"cursor", "learners": {name: [records]}}`` from the records' stored
+    JSON texts (:meth:`Store.since_raw`), joined rather than decoded and encoded again.
+
+    >>> json.loads(class_json(3, {"ana": ['{"a":1}', '{"b":2}']}))
+    {'cursor': 3, 'learners': {'ana': [{'a': 1}, {'b': 2}]}}
+    """
+    parts = [f'{{"cursor":{int(top)},"learners":{{']
+    for n, (name, bodies) in enumerate(raw.items()):
+        parts.append(("," if n else "") + json.dumps(name, ensure_ascii=False) + ":["
+                     + ",".join(bodies) + "]")
+    parts.append("}}")
+    return "".join(parts).encode("utf-8")
+

@@ -64,6 +64,8 @@ c.JupyterHub.services = [service]
 #   access to this one service). The service itself decides what each user may read:
 #   learners their own records, teachers the class.
 # * The service may read the teachers group (to know who the teachers are), nothing else.
+# If your own config sets load_roles too, keep both lists (e.g. `c.JupyterHub.load_roles
+# += [...]` after loading this file), and give your own `user` role the access scope.
 c.JupyterHub.load_roles = [
     {
         "name": "user",
