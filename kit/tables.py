@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from .casebook import LEADER_NAMES
+from .casebook import LEADER_NAMES, PLATFORM_NAMES
 from .errors import KitDataError
 from .words import day, plural
 from .words import missing as _missing
@@ -74,10 +74,11 @@ VALUE_WORDS = {
     "public_interest_exception": {"eligible": "can be excused", "never": "never excused",
                                   "not_applicable": "does not apply (account rules)"},
     "role": {"media_relay": "media relay", "language_edition": "language edition"},
-    "platform": {"twitter": "Twitter", "facebook": "Facebook", "instagram": "Instagram",
-                 "youtube": "YouTube", "other": "other"},
+    "platform": dict(PLATFORM_NAMES),
     "language": {"und": "not known"},
     "verified": {"unknown": NOT_KNOWN},
+    "scope": {"none": "nothing", "tweet": "one Tweet", "account": "the whole account"},
+    "alleger_kind": {"platform": "the platform"},
 }
 
 STYLE = ("<style>.kit-table table{border-collapse:collapse;margin:0.5em 0;}"
