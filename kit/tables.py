@@ -81,7 +81,8 @@ VALUE_WORDS = {
     "alleger_kind": {"platform": "the platform"},
 }
 
-STYLE = ("<style>.kit-table table{border-collapse:collapse;margin:0.5em 0;}"
+STYLE = ("<style>.kit-table table{border-collapse:collapse;table-layout:auto;"
+         "margin:0.5em auto 0.5em 0;}"
          ".kit-table caption{caption-side:top;text-align:left;font-weight:600;padding:0.25em 0;}"
          ".kit-table th,.kit-table td{text-align:left;vertical-align:top;white-space:normal;"
          "overflow-wrap:normal;word-break:normal;padding:0.25em 0.75em 0.25em 0;}"

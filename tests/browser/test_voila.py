@@ -87,3 +87,16 @@ def test_voila_pages_carry_their_own_instructions(voila, desk_notebook, policyla
         assert not view.problems(), _report(name, view.problems())
     desk = voila.render(desk_notebook).text("#rendered_cells")
     assert "On this page" in desk and "Start" in desk   # the page's own instructions
+
+
+def test_voila_shows_tables_as_tables(voila, policylab_notebook):
+    view = voila.render(policylab_notebook)
+    tables = view.page.locator("#rendered_cells .kit-table table")
+    assert tables.count() >= 1
+    first = tables.first
+    assert first.locator("caption").inner_text().strip()
+    assert first.locator("thead th[scope=col]").count() >= 2
+    assert first.locator("tbody tr").count() >= 1
+    shown = view.text("#rendered_cells")
+    for bad in ("<NA>", "NaN", "NaT", "Empty DataFrame", "JupyterChart object"):
+        assert bad not in shown, bad
