@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import numbers
+import re
 from collections.abc import Callable, Mapping
 
 import pandas as pd
@@ -75,11 +76,31 @@ VALUE_WORDS = {
                                   "not_applicable": "does not apply (account rules)"},
     "role": {"media_relay": "media relay", "language_edition": "language edition"},
     "platform": dict(PLATFORM_NAMES),
-    "language": {"und": "not known"},
+    "language": None,      # set below: language_name
     "verified": {"unknown": NOT_KNOWN},
     "scope": {"none": "nothing", "tweet": "one Tweet", "account": "the whole account"},
     "alleger_kind": {"platform": "the platform"},
 }
+
+def language_name(code) -> str:
+    """A language code of the case file as the language's English name ("fa" -> "Persian"),
+    from the CLDR data of Babel where it is installed (JupyterLab installs it); else the
+    code. "und" (undetermined) reads "not known".
+
+    >>> language_name("und")
+    'not known'
+    """
+    code = str(code).strip()
+    if code in ("", "und"):
+        return NOT_KNOWN
+    try:
+        from babel import Locale
+        return Locale("en").languages.get(code, code)
+    except Exception:  # noqa: BLE001 - no Babel, or a code it does not know: show the code
+        return code
+
+
+VALUE_WORDS["language"] = language_name
 
 STYLE = ("<style>.kit-table table{border-collapse:collapse;table-layout:auto;"
          "margin:0.5em auto 0.5em 0;}"
@@ -219,6 +240,45 @@ class Table:
         return pd.DataFrame(self.rows, columns=self.headings)
 
 
+class Paragraphs:
+    """Text shown as paragraphs that wrap between words (a printed line in JupyterLab wraps
+    anywhere, even mid-word): a blank line starts a new paragraph, a line break stays one.
+    Its plain text is the text itself."""
+
+    def __init__(self, text: str):
+        self.text = str(text)
+
+    @property
+    def html(self) -> str:
+        blocks = [b for b in re.split(r"\n\s*\n", self.text.strip()) if b.strip()]
+        body = "".join("<p>" + "<br>".join(html.escape(line.strip()) for line in b.splitlines())
+                       + "</p>" for b in blocks)
+        return f'<div class="kit-paragraphs">{body}</div>'
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self):
+        return self.text
+
+    __str__ = __repr__
+
+
+def paragraphs(*texts) -> Paragraphs:
+    """``texts`` (each a paragraph; lines within one stay lines) to show as readable text.
+
+    >>> p = paragraphs("One <b>line</b>.", "Two\\nlines.")
+    >>> p.html
+    '<div class="kit-paragraphs"><p>One &lt;b&gt;line&lt;/b&gt;.</p><p>Two<br>lines.</p></div>'
+    >>> print(p)
+    One <b>line</b>.
+    <BLANKLINE>
+    Two
+    lines.
+    """
+    return Paragraphs("\n\n".join(str(t).strip("\n") for t in texts))
+
+
 def table(frame, caption: str, columns=None, *, casebook=None, names=None, missing=None,
           decimals: int = 2, percent=(), empty: str = "", index: bool = False) -> Table:
     """``frame`` as a :class:`Table` people can read.
@@ -280,5 +340,5 @@ def table(frame, caption: str, columns=None, *, casebook=None, names=None, missi
     return Table(caption, heads, rows, numeric=numeric, empty=empty)
 
 
-__all__ = ["table", "Table", "cell_text", "heading", "name_maps", "HEADINGS", "VALUE_WORDS",
+__all__ = ["table", "Table", "paragraphs", "Paragraphs", "language_name", "cell_text", "heading", "name_maps", "HEADINGS", "VALUE_WORDS",
            "ACTION_COLUMNS", "RULE_COLUMNS", "ITEM_COLUMNS", "NOT_KNOWN", "NONE"]

@@ -130,3 +130,22 @@ def test_every_cell_of_every_case_table_reads_as_words(cb):
             for value in row:
                 assert value not in ("<NA>", "NaN", "NaT", "nan", "None", "()"), (name, row)
                 assert not re.fullmatch(r"\(.*,\)", value), (name, value)   # no tuple
+
+
+def test_paragraphs_wrap_between_words_and_escape():
+    from kit.tables import paragraphs
+
+    p = paragraphs("A <i>first</i> paragraph\nwith two lines.", "A second.")
+    assert p.html == ('<div class="kit-paragraphs"><p>A &lt;i&gt;first&lt;/i&gt; paragraph<br>'
+                      "with two lines.</p><p>A second.</p></div>")
+    assert repr(p) == "A <i>first</i> paragraph\nwith two lines.\n\nA second."
+    assert p._repr_html_() == p.html
+
+
+def test_languages_read_as_names(cb):
+    from kit.tables import language_name
+
+    pytest.importorskip("babel")
+    assert language_name("fa") == "Persian" and language_name("und") == "not known"
+    t = table(cb.accounts, "Languages", ["handle", "language"])
+    assert {"English", "Persian", "not known"} <= {row[1] for row in t.rows}

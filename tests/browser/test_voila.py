@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from .harness import ARTIFACTS
+
 pytestmark = pytest.mark.browser
 
 
@@ -97,6 +99,10 @@ def test_voila_shows_tables_as_tables(voila, policylab_notebook):
     assert first.locator("caption").inner_text().strip()
     assert first.locator("thead th[scope=col]").count() >= 2
     assert first.locator("tbody tr").count() >= 1
+    first.scroll_into_view_if_needed()
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    first.screenshot(path=str(shots / "voila-policylab-table.png"))
     shown = view.text("#rendered_cells")
     for bad in ("<NA>", "NaN", "NaT", "Empty DataFrame", "JupyterChart object"):
         assert bad not in shown, bad
