@@ -102,12 +102,14 @@ def language_name(code) -> str:
 
 VALUE_WORDS["language"] = language_name
 
-STYLE = ("<style>.kit-table table{border-collapse:collapse;table-layout:auto;"
-         "margin:0.5em auto 0.5em 0;}"
+STYLE = ("<style>.kit-table table{border-collapse:collapse;table-layout:auto!important;"
+         "margin:0.5em auto 0.5em 0!important;}"
          ".kit-table caption{caption-side:top;text-align:left;font-weight:600;padding:0.25em 0;}"
-         ".kit-table th,.kit-table td{text-align:left;vertical-align:top;white-space:normal;"
-         "overflow-wrap:normal;word-break:normal;padding:0.25em 0.75em 0.25em 0;}"
-         ".kit-table .kit-num{text-align:right;}</style>")
+         ".kit-table th,.kit-table td{text-align:left!important;vertical-align:top!important;"
+         "white-space:normal;overflow-wrap:normal;word-break:normal;"
+         "padding:0.25em 0.75em 0.25em 0;}"
+         ".kit-table td.kit-num{text-align:right!important;}"
+         "</style>")
 
 
 def heading(column: str) -> str:
