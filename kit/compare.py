@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .casebook import LEADERS, LIST_SEP
+from .casebook import COMPARE_GROUPS, LEADERS, LIST_SEP
 from .errors import KitDataError
 from .agreement import cohen_kappa, fleiss_kappa  # noqa: F401  (kit.compare.fleiss_kappa etc.)
 from .words import missing, not_on_ladder, plural, some
@@ -344,6 +344,52 @@ class Consistency:
             if len(unlike) > self.max_listed:
                 lines.append(f"- ... and {len(unlike) - self.max_listed} more (see .pairs)")
         return "\n".join(lines)
+
+    def headline(self) -> str:
+        """The summary's first sentences (the scores and who was more consistent), without
+        the list of pairs: for a page that shows :meth:`unlike_pairs` as a table."""
+        return "\n".join(self.summary().split("\nNot treated alike (")[0].splitlines())
+
+    def unlike_pairs(self) -> pd.DataFrame:
+        """The pairs not treated alike, one row each, in words and numbers: group, the Trump
+        item's title and step, the Khamenei item's title and step, how many steps apart and
+        on whom harsher.
+
+        >>> comp = pd.DataFrame({"item_id": ["T1", "K1"], "leader": ["trump", "khamenei"],
+        ...                      "title": ["a post", "another post"], "compare_group": ["hate"] * 2,
+        ...                      "level": [3, 0], "twitter_level": [0, 0]})
+        >>> consistency(comp).unlike_pairs().values.tolist()
+        [['hate', 'a post', 3, 'another post', 0, 3, 'Trump']]
+        """
+        unlike = self.pairs[~self.pairs["alike"].astype(bool)]
+        return pd.DataFrame({
+            "group": unlike["compare_group"].to_numpy(),
+            "trump_item": unlike["trump_title"].to_numpy(),
+            "trump_level": unlike["trump_level"].to_numpy(),
+            "khamenei_item": unlike["khamenei_title"].to_numpy(),
+            "khamenei_level": unlike["khamenei_level"].to_numpy(),
+            "steps_apart": unlike["diff"].abs().to_numpy(),
+            "harsher_on": ["Trump" if d > 0 else "Khamenei" for d in unlike["diff"]],
+        })
+
+    def by_group(self) -> pd.DataFrame:
+        """Per group of like items: how many pairs, and the share treated alike by the
+        learner (``alike``) and by Twitter (``twitter_alike``), groups in the kit's order.
+
+        >>> comp = pd.DataFrame({"item_id": ["T1", "K1"], "leader": ["trump", "khamenei"],
+        ...                      "title": ["a post", "another post"], "compare_group": ["hate"] * 2,
+        ...                      "level": [3, 0], "twitter_level": [0, 0]})
+        >>> consistency(comp).by_group().values.tolist()
+        [['hate', 1, 0.0, 1.0]]
+        """
+        p = self.pairs
+        g = (p.assign(alike=p["alike"].astype(float), twitter_alike=p["twitter_alike"].astype(float))
+             .groupby("compare_group", sort=False)
+             .agg(pairs=("alike", "size"), alike=("alike", "mean"),
+                  twitter_alike=("twitter_alike", "mean")))
+        order = [c for c in COMPARE_GROUPS if c in g.index] + [c for c in g.index
+                                                              if c not in COMPARE_GROUPS]
+        return g.loc[order].rename_axis("group").reset_index()
 
     def __str__(self):
         return self.summary()

@@ -81,9 +81,9 @@ def test_same_rules_strike_ladder_exact_timeline(case_factory):
     assert col(pred, "account_status") == ["active", "locked", "locked", "locked", "suspended",
                                            "suspended"]
     assert col(pred, "rules") == [HATE] * 6
-    assert pred.reason[0] == "Breaks hateful_conduct: removal, 1 strike so far"
-    assert pred.reason[1] == "Breaks hateful_conduct: removal and account lock (2 strikes; locks from 2)"
-    assert pred.reason[4] == ("Breaks hateful_conduct: 5 strikes reach the suspension threshold "
+    assert pred.reason[0] == "Breaks Hateful conduct: removal, 1 strike so far"
+    assert pred.reason[1] == "Breaks Hateful conduct: removal and account lock (2 strikes; locks from 2)"
+    assert pred.reason[4] == ("Breaks Hateful conduct: 5 strikes reach the suspension threshold "
                               "of 5: permanent suspension")
     assert pred.reason[5] == ALREADY_SUSPENDED
     assert col(pred, "twitter_action") == ["none"] * 6 and col(pred, "twitter_level") == [0] * 6
@@ -139,14 +139,14 @@ def test_public_interest_notice_only_for_eligible_rules(case_factory):
     assert col(pred, "strikes") == [0, 1, 2, 2, 1, 3]
     assert col(pred, "pool") == ["leader:trump"] * 4 + ["account:fan", "leader:trump"]
     assert pred.rules[2] == ("hateful_conduct", "violent_organizations")  # rules-table order
-    assert pred.reason[0] == ("Breaks hateful_conduct; qualifies for a public-interest notice "
+    assert pred.reason[0] == ("Breaks Hateful conduct; qualifies for a public-interest notice "
                               "(leader, 1,000,000 followers, verified)")
-    assert pred.reason[1] == ("Breaks abusive_behavior; the public-interest exception does not "
-                              "cover abusive_behavior: removal, 1 strike so far")
-    assert "does not cover violent_organizations:" in pred.reason[2]
-    assert pred.reason[4] == "Breaks hateful_conduct: removal, 1 strike so far"
+    assert pred.reason[1] == ("Breaks Abusive behaviour and violent threats; the public-interest exception does not "
+                              "cover Abusive behaviour and violent threats: removal, 1 strike so far")
+    assert "does not cover Violent organisations and terrorism:" in pred.reason[2]
+    assert pred.reason[4] == "Breaks Hateful conduct: removal, 1 strike so far"
     # platform manipulation is not eligible for the exception either
-    assert "does not cover platform_manipulation" in pred.reason[5]
+    assert "does not cover Platform manipulation and spam (fake accounts)" in pred.reason[5]
 
 
 def test_same_treatment_makes_no_exception(case_factory):
@@ -168,7 +168,7 @@ def test_exempt_gives_leaders_no_action_at_all(case_factory):
     assert col(pred, "action") == ["none", "none", "none", "remove", "remove"]
     assert col(pred, "strikes") == [0, 0, 0, 1, 1]
     assert col(pred, "account_status") == ["active"] * 5
-    assert pred.reason[0] == ("Breaks abusive_behavior; a world leader's account is exempt under "
+    assert pred.reason[0] == ("Breaks Abusive behaviour and violent threats; a world leader's account is exempt under "
                               "this policy: no action")
     linked = apply_policy(PRESETS["max_public_interest"].replace(linked_accounts_count=True), cb)
     assert col(linked, "action") == ["none", "none", "none", "none", "remove"]
@@ -186,7 +186,7 @@ def test_notice_criteria_followers_edge_and_verification(case_factory):
     assert col(pred, "action") == ["remove", "notice", "remove", "remove", "remove"]
     # all five are the leader's official accounts: one shared pool
     assert col(pred, "strikes") == [1, 1, 2, 3, 4]
-    assert pred.reason[0] == ("Breaks hateful_conduct; no public-interest notice (not more than "
+    assert pred.reason[0] == ("Breaks Hateful conduct; no public-interest notice (not more than "
                               "100,000 followers): removal, 1 strike so far")
     assert pred.reason[1].endswith("(leader, 100,001 followers, verified)")
     assert "no public-interest notice (account not verified)" in pred.reason[2]
@@ -255,7 +255,7 @@ def test_suspend_immediately_for(case_factory):
     pred = apply_policy(policy, cb)
     assert col(pred, "action") == ["remove", "suspend", "suspend"]
     assert col(pred, "strikes") == [1, 2, 2]
-    assert pred.reason[1] == ("Breaks glorification_of_violence; glorification_of_violence leads "
+    assert pred.reason[1] == ("Breaks Glorification of violence; Glorification of violence leads "
                               "straight to permanent suspension under this policy")
     assert pred.reason[2] == ALREADY_SUSPENDED
     # it beats the public-interest notice, but not a full exemption
@@ -276,16 +276,16 @@ def test_rules_out_of_force_or_not_enforced_are_ignored(case_factory):
     cb = with_rule(cb, "holocaust_denial", in_force_from="2020-10-14")  # a rule with a start date
     pred = apply_policy(Policy(), cb).set_index("item_id")
     assert pred.loc["K1", "rules"] == () and pred.loc["K1", "action"] == "none"
-    assert pred.loc["K1", "reason"] == ("Labelled holocaust_denial, which was not in force on this "
+    assert pred.loc["K1", "reason"] == ("Labelled Hateful conduct: denying violent events (clarified October 2020), which was not in force on this "
                                         "date: no action")
     assert pred.loc["K2", "rules"] == ("holocaust_denial",)
     assert pred.loc["K4", "rules"] == HATE
     assert pred.strikes.tolist() == [1, 1, 2, 3]  # K4, K1, K2, K3
     only = apply_policy(Policy(enforced_rules={"holocaust_denial"}), cb).set_index("item_id")
     assert only.action.to_dict() == {"K4": "none", "K1": "none", "K2": "remove", "K3": "none"}
-    assert only.loc["K3", "reason"] == ("Labelled hateful_conduct, which this policy does not "
+    assert only.loc["K3", "reason"] == ("Labelled Hateful conduct, which this policy does not "
                                         "enforce: no action")
-    assert only.loc["K4", "reason"].startswith("Labelled hateful_conduct, holocaust_denial, but none")
+    assert only.loc["K4", "reason"].startswith("Labelled Hateful conduct, Hateful conduct: denying violent events (clarified October 2020), but none")
     nothing = apply_policy(Policy(enforced_rules=frozenset()), cb)
     assert set(nothing.action) == {"none"}
 
@@ -325,13 +325,13 @@ def test_account_items(case_factory):
     pred = apply_policy(Policy(), cb)
     assert col(pred, "action") == ["none", "remove", "lock", "lock", "suspend", "suspend", "suspend"]
     assert col(pred, "strikes") == [0, 1, 2, 2, 0, 0, 0]
-    assert pred.reason[0] == ("Account labelled hateful_conduct, judged on the 0 strikes it already "
+    assert pred.reason[0] == ("Account labelled Hateful conduct, judged on the 0 strikes it already "
                               "has: no action (locks from 2)")
-    assert pred.reason[3] == ("Account labelled abusive_behavior, judged on the 2 strikes it "
+    assert pred.reason[3] == ("Account labelled Abusive behaviour and violent threats, judged on the 2 strikes it "
                               "already has: account lock")
-    assert pred.reason[4] == ("Account breaks platform_manipulation, an account-level rule: "
+    assert pred.reason[4] == ("Account breaks Platform manipulation and spam (fake accounts), an account-level rule: "
                               "permanent suspension")
-    assert pred.reason[5].startswith("Account breaks ban_evasion, an account-level rule")
+    assert pred.reason[5].startswith("Account breaks Ban evasion, an account-level rule")
     assert pred.reason[6] == ALREADY_SUSPENDED
     assert ACCOUNT_RULES == {"platform_manipulation", "ban_evasion"}
 
@@ -427,9 +427,9 @@ def test_describe_mentions_the_choices():
                   notice_requires_verified=False, linked_accounts_count=True, lock_after=1,
                   suspend_after=None, suspend_immediately_for={"ban_evasion"},
                   enforced_rules={"hateful_conduct", "ban_evasion"}, labels="twitter").describe()
-    for words in ("enforces ban_evasion, hateful_conduct", "only the rules Twitter itself cited",
+    for words in ("enforces Hateful conduct, Ban evasion", "only the rules Twitter itself cited",
                   "more than 5,000 followers)", "count as the leader's", "lock from 1 strike,",
-                  "no suspension for strikes", "Straight to permanent suspension for: ban_evasion"):
+                  "no suspension for strikes", "Straight to permanent suspension for: Ban evasion"):
         assert words in text
 
 

@@ -15,12 +15,12 @@ cell), ``crosschecks`` (checks that span tables), ``book`` (the :class:`Casebook
 """
 from __future__ import annotations
 
-from .book import Casebook, default_casebook, event_lines, load_casebook
+from .book import PLATFORM_NAMES, Casebook, default_casebook, event_lines, load_casebook
 from .crosschecks import CURRENT_TO_RE, QUIZ_CHOICE_SEP, quiz_choices
 from .schema import (COMPARE_GROUPS, DATA_DIR, DATE_RE, ID_RE, LEADER_NAMES, LEADERS, LIST_SEP,
                      LOAD_ORDER, PRECISIONS, SCHEMA, SIDES, VERBATIM_CHECKS, Column, Table)
 
-__all__ = ["Casebook", "load_casebook", "default_casebook", "event_lines", "quiz_choices",
+__all__ = ["Casebook", "load_casebook", "default_casebook", "event_lines", "PLATFORM_NAMES", "quiz_choices",
            "QUIZ_CHOICE_SEP", "CURRENT_TO_RE", "COMPARE_GROUPS", "DATA_DIR", "DATE_RE", "ID_RE",
            "LEADER_NAMES", "LEADERS", "LIST_SEP", "LOAD_ORDER", "PRECISIONS", "SCHEMA", "SIDES",
            "VERBATIM_CHECKS", "Column", "Table"]

@@ -9,6 +9,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from ..errors import KitDataError
+from ..words import plural
 from .crosschecks import cross_checks, current_to_date
 from .schema import DATA_DIR, LEADER_NAMES, LEADERS, LOAD_ORDER, SCHEMA
 from .tables import check_table, read_rows
@@ -137,6 +138,25 @@ class Casebook:
         """
         return current_to_date(self.data_dir)
 
+    def summary(self) -> str:
+        """The case file in one sentence: what it holds and the date it is current to.
+
+        >>> print(load_casebook().summary())  # doctest: +ELLIPSIS
+        The case file (current to 1 December 2026) holds 36 items to decide on, 17 accounts, 82 events, ...
+        """
+        n = {name: len(self._frames[name]) for name in LOAD_ORDER}
+        parts = [plural(n["items"], "item") + " to decide on", plural(n["accounts"], "account"),
+                 plural(n["events"], "event"), plural(n["rules"], "rule and framework",
+                                                      "rules and frameworks"),
+                 plural(n["actions"], "step") + " on the enforcement ladder",
+                 plural(n["allegations"], "allegation"), plural(n["figures"], "reported figure"),
+                 plural(n["evidence"], "piece") + " of attribution evidence",
+                 plural(n["positions"], "argument") + " of who argued what",
+                 plural(n["quiz"], "quiz question"), plural(n["sources"], "source")]
+        when = self.current_to
+        current = f" (current to {when.day} {when:%B %Y})" if when else ""
+        return f"The case file{current} holds {', '.join(parts[:-1])} and {parts[-1]}."
+
     def __repr__(self):
         sizes = ", ".join(f"{n}={len(self._frames[n])}" for n in LOAD_ORDER)
         return f"Casebook({sizes})"
@@ -173,6 +193,11 @@ def load_casebook(data_dir=None) -> Casebook:
 
 _DEFAULT = None
 
+#: platform id (events.csv, accounts.csv) -> its name as learners read it.
+PLATFORM_NAMES = MappingProxyType({"twitter": "Twitter", "facebook": "Facebook",
+                                   "instagram": "Instagram", "youtube": "YouTube",
+                                   "other": "other"})
+
 
 def default_casebook() -> Casebook:
     """The shipped case file, loaded once per process and shared (it is read-only).
@@ -199,7 +224,7 @@ def event_lines(events, platform: bool = False) -> str:
     """
     lines = []
     for e in events.itertuples(index=False):
-        where = f"{e.platform} · " if platform else ""
+        where = f"{PLATFORM_NAMES.get(e.platform, e.platform)} · " if platform else ""
         lines.append(f"{e.date:%Y-%m-%d} · {where}{e.actor}: {e.description} "
                      f"({', '.join(e.source_ids)})")
         if e.stated_reason:

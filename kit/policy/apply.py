@@ -159,8 +159,10 @@ def _reached(strikes: int, threshold) -> bool:
     return threshold is not None and strikes >= threshold
 
 
-def _text(rules) -> str:
-    return ", ".join(rules)
+def _text(rules, names=None) -> str:
+    """Rules as learners read them: their names from the case file (an unknown id as it is)."""
+    names = names or {}
+    return ", ".join(names.get(r, r) for r in rules)
 
 
 # ----------------------------------------------------------------------------- apply
@@ -231,11 +233,16 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
     >>> why = pred.set_index("item_id").reason
     >>> for item_id in ("T02", "K01"):
     ...     print(why[item_id])
-    Breaks hateful_conduct; qualifies for a public-interest notice (leader, 88,700,000 followers, verified)
-    Breaks glorification_of_violence, violent_organizations; no public-interest notice (account not verified): removal, 1 strike so far
+    Breaks Hateful conduct; qualifies for a public-interest notice (leader, 88,700,000 followers, verified)
+    Breaks Glorification of violence, Violent organisations and terrorism; no public-interest notice (account not verified): removal, 1 strike so far
     """
     crules = _check_inputs(policy, casebook)
     conduct = list(crules.rule_id)
+    names = casebook.rule_names
+
+    def said(rules):
+        return _text(rules, names)
+
     enforced = set(conduct if policy.enforced_rules is None else policy.enforced_rules)
     immediate_rules = policy.suspend_immediately_for
     eligible = set(crules.rule_id[crules.public_interest_exception == "eligible"])
@@ -273,43 +280,43 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
                           if decided is not None and item_id not in decided
                           else "No rule found broken: no action")
             elif not not_in_force:
-                reason = (f"Labelled {_text(not_enforced)}, which this policy does not "
+                reason = (f"Labelled {said(not_enforced)}, which this policy does not "
                           "enforce: no action")
             elif not not_enforced:
-                reason = (f"Labelled {_text(not_in_force)}, which was not in force on this "
+                reason = (f"Labelled {said(not_in_force)}, which was not in force on this "
                           "date: no action")
             else:
-                reason = (f"Labelled {_text(labelled)}, but none of these is both enforced by "
+                reason = (f"Labelled {said(labelled)}, but none of these is both enforced by "
                           "this policy and in force on this date: no action")
         elif account.is_leaders and policy.leader_treatment == "exempt":  # step 3: exempt
             action = "none"
-            reason = (f"Breaks {_text(broken)}; a world leader's account is exempt under this "
+            reason = (f"Breaks {said(broken)}; a world leader's account is exempt under this "
                       "policy: no action")
         elif any(r in immediate_rules for r in broken):                   # steps 4, 5: at once
             if kind == "post":
                 strikes[pool] += 1
             action = "suspend"
-            reason = (f"Breaks {_text(broken)}; "
-                      f"{_text(r for r in broken if r in immediate_rules)} leads straight to "
+            reason = (f"Breaks {said(broken)}; "
+                      f"{said(r for r in broken if r in immediate_rules)} leads straight to "
                       "permanent suspension under this policy")
         elif kind != "post":                                              # step 5: an account
             account_rules = [r for r in broken if r in ACCOUNT_RULES]
             n = strikes[pool]
             if account_rules:
                 action = "suspend"
-                reason = (f"Account breaks {_text(account_rules)}, an account-level rule: "
+                reason = (f"Account breaks {said(account_rules)}, an account-level rule: "
                           "permanent suspension")
             else:
                 action = "lock" if _reached(n, policy.lock_after) else "none"
                 outcome = ("account lock" if action == "lock" else "no action" if
                            policy.lock_after is None else
                            f"no action (locks from {policy.lock_after})")
-                reason = (f"Account labelled {_text(broken)}, judged on the "
+                reason = (f"Account labelled {said(broken)}, judged on the "
                           f"{plural(n, 'strike')} it already has: {outcome}")
         elif (public_interest and account.qualifies                       # step 3: a notice
               and all(r in eligible for r in broken)):
             action = "notice"
-            reason = (f"Breaks {_text(broken)}; qualifies for a public-interest notice "
+            reason = (f"Breaks {said(broken)}; qualifies for a public-interest notice "
                       f"({account.why})")
         else:                                                             # step 4: a strike
             strikes[pool] += 1
@@ -319,18 +326,18 @@ def apply_policy(policy: Policy, casebook: Casebook, decisions=None) -> pd.DataF
                 note = f"; no public-interest notice ({account.why_not})"
             elif public_interest and account.is_leaders:
                 note = ("; the public-interest exception does not cover "
-                        + _text(r for r in broken if r not in eligible))
+                        + said(r for r in broken if r not in eligible))
             if _reached(n, policy.suspend_after):
                 action = "suspend"
-                reason = (f"Breaks {_text(broken)}{note}: {plural(n, 'strike')} reach the "
+                reason = (f"Breaks {said(broken)}{note}: {plural(n, 'strike')} reach the "
                           f"suspension threshold of {policy.suspend_after}: permanent suspension")
             elif _reached(n, policy.lock_after):
                 action = "lock"
-                reason = (f"Breaks {_text(broken)}{note}: removal and account lock "
+                reason = (f"Breaks {said(broken)}{note}: removal and account lock "
                           f"({plural(n, 'strike')}; locks from {policy.lock_after})")
             else:
                 action = "remove"
-                reason = f"Breaks {_text(broken)}{note}: removal, {plural(n, 'strike')} so far"
+                reason = f"Breaks {said(broken)}{note}: removal, {plural(n, 'strike')} so far"
         if action == "suspend":
             suspended.add(pool)
         rows["rules"].append(broken)

@@ -30,6 +30,25 @@ _LABEL_WORDS = {
 }
 
 
+def _rule_names(casebook=None):
+    """rule_id -> name, from ``casebook`` or the shipped case file (ids stay ids if the case
+    file cannot be read: a description never fails)."""
+    if casebook is None:
+        try:
+            from ..casebook import default_casebook
+            casebook = default_casebook()
+        except KitDataError:
+            return {}
+    return casebook.rule_names
+
+
+def _names(rule_ids, names) -> str:
+    """Rule ids as their names, in the case file's order (unknown ids last, sorted)."""
+    order = {r: i for i, r in enumerate(names)}
+    ids = sorted(rule_ids, key=lambda r: (order.get(r, len(order)), r))
+    return ", ".join(names.get(r, r) for r in ids)
+
+
 def _param_error(name, value, allowed):
     return KitDataError(f"Policy parameter {name}: {value!r} is not allowed; {allowed}")
 
@@ -160,15 +179,17 @@ class Policy:
         """
         return dataclasses.replace(self, **changes)  # checked by __new__ and __post_init__
 
-    def describe(self) -> str:
-        """A short plain-English summary of the policy.
+    def describe(self, casebook=None) -> str:
+        """A short plain-English summary of the policy, naming rules by their names in
+        ``casebook`` (default: the shipped case file).
 
         >>> print(Policy(name="plain", lock_after=None, suspend_after=3).describe())
         plain: enforces every conduct rule; labels from any allegation in the case file (including Twitter's own). World leaders follow the same rules as everyone else. Linked or disputed accounts are treated as ordinary accounts. Each removed post is a strike: never a lock, permanent suspension at 3 strikes.
         """
+        names = _rule_names(casebook)
         rules = ("every conduct rule" if self.enforced_rules is None
                  else "no rule" if not self.enforced_rules
-                 else ", ".join(sorted(self.enforced_rules)))
+                 else _names(self.enforced_rules, names))
         parts = [f"{self.name}: enforces {rules}; labels from {_LABEL_WORDS[self.labels]}."]
         treat = _TREATMENT_WORDS[self.leader_treatment]
         if self.leader_treatment == "public_interest":
@@ -185,7 +206,7 @@ class Policy:
         parts.append(f"Each removed post is a strike: {lock}, {susp}.")
         if self.suspend_immediately_for:
             parts.append("Straight to permanent suspension for: "
-                         + ", ".join(sorted(self.suspend_immediately_for)) + ".")
+                         + _names(self.suspend_immediately_for, names) + ".")
         return " ".join(parts)
 
 

@@ -20,11 +20,16 @@ APPS = {
     "WhoArguedWhat": "arguments",
 }
 
-__all__ = list(APPS)
+#: Helpers the notebooks call that are not apps.
+HELPERS = {
+    "show_chart": "figures",
+}
+
+__all__ = list(APPS) + list(HELPERS)
 
 
 def __getattr__(name):
-    module = APPS.get(name)
+    module = APPS.get(name) or HELPERS.get(name)
     if module is None:
         raise AttributeError(f"module 'kit.widgets' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)

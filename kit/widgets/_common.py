@@ -180,6 +180,7 @@ class KitApp(W.VBox):
 
     def __init__(self, name: str, title: str = "", **kwargs):
         self.kit_name = name
+        self.app_title = title or name
         self.message = W.HTML(value="", layout=W.Layout(width="auto"))  # auto: no overflow
         self.message.add_class("kit-message")
         self._style = W.HTML(STYLE)
@@ -260,6 +261,21 @@ class KitApp(W.VBox):
     def status_line(self) -> str:
         """One line describing the app's state (used as its text representation)."""
         return self.kit_name
+
+    def placeholder_text(self) -> str:
+        """What a notebook shows where the app itself cannot be drawn (a notebook as shipped,
+        before its cells run; a file viewer): a sentence for the learner, not a repr.
+
+        >>> KitApp("demo", title="Demo").placeholder_text()
+        'The app “Demo” opens here when you run this cell.'
+        """
+        return f"The app “{self.app_title}” opens here when you run this cell."
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle = {**bundle, "text/plain": self.placeholder_text()}
+        return bundle
 
 
 def labelled(widget, description: str, tooltip: str):

@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from .harness import ARTIFACTS
+
 pytestmark = pytest.mark.browser
 
 
@@ -69,3 +71,38 @@ def test_voila_shows_the_policylab_and_redraws(voila, policylab_notebook):
     assert changed, "no other preset changed the PolicyLab chart in Voila"
     assert not view.problems()
     assert view.offline_problems() == []
+
+
+#: Notebook instructions that a Voila page must not show (it has no cells to run).
+NOTEBOOK_WORDS = ("Shift + Enter", "Run this cell", "Run each code cell", "re-run",
+                  "run this notebook again", "run the notebook again",
+                  "the name you gave in notebook 0", "the name you saved in notebook 0")
+
+
+def test_voila_pages_carry_their_own_instructions(voila, desk_notebook, policylab_notebook):
+    for name in (desk_notebook, policylab_notebook):
+        view = voila.render(name)
+        body = view.text("#rendered_cells")
+        found = [w for w in NOTEBOOK_WORDS if w.lower() in body.lower()]
+        assert not found, f"{name} in Voila shows notebook instructions: {found}"
+        assert "Deciding as: guest" not in body and "Your progress" not in body
+        assert not view.problems(), _report(name, view.problems())
+    desk = voila.render(desk_notebook).text("#rendered_cells")
+    assert "On this page" in desk and "Start" in desk   # the page's own instructions
+
+
+def test_voila_shows_tables_as_tables(voila, policylab_notebook):
+    view = voila.render(policylab_notebook)
+    tables = view.page.locator("#rendered_cells .kit-table table")
+    assert tables.count() >= 1
+    first = tables.first
+    assert first.locator("caption").inner_text().strip()
+    assert first.locator("thead th[scope=col]").count() >= 2
+    assert first.locator("tbody tr").count() >= 1
+    first.scroll_into_view_if_needed()
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    first.screenshot(path=str(shots / "voila-policylab-table.png"))
+    shown = view.text("#rendered_cells")
+    for bad in ("<NA>", "NaN", "NaT", "Empty DataFrame", "JupyterChart object"):
+        assert bad not in shown, bad

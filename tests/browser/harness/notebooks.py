@@ -45,6 +45,14 @@ def read_notebook(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def voila_source(nb: dict) -> dict:
+    """The notebook as a Voila page has it: without the cells tagged ``notebook-only``, which
+    the kit's Voila configuration removes before running it (kit/share/voila.json)."""
+    cells = [c for c in nb.get("cells", [])
+             if "notebook-only" not in c.get("metadata", {}).get("tags", [])]
+    return {**nb, "cells": cells}
+
+
 def code_sources(nb: dict) -> list:
     """The source text of every code cell, in order."""
     return ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else
@@ -264,7 +272,7 @@ class VoilaView(View):
     def __init__(self, voila, name: str):
         super().__init__(voila.context, name)
         self.voila = voila
-        source = read_notebook(voila.root / name)
+        source = voila_source(read_notebook(voila.root / name))
         self.expected_charts = expected_chart_cells(source)
         self.expected_widgets = expected_widget_cells(source)
         self.started = self.opened = False
