@@ -48,7 +48,9 @@ def installed(tmp_path_factory):
     The environment sees the libraries already installed for this Python (a .pth file lists
     their folders, which works whether or not the tests themselves run in a virtual
     environment), so the test installs only the kit itself. Folders added by a .pth file do
-    not run their own .pth files, so the checkout's editable kit is not importable there."""
+    not run their own .pth files, so the checkout's editable kit is not importable there; the
+    kit is installed with --ignore-installed, as pip would otherwise count that editable kit
+    (seen through the .pth file) as already installed."""
     tmp = tmp_path_factory.mktemp("wheel")
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", ROOT])
     wheel = next((tmp / "dist").glob("casebook_kit-*.whl"))
@@ -58,7 +60,7 @@ def installed(tmp_path_factory):
     inner = _run([python, "-c", "import site; print(site.getsitepackages()[0])"]).strip()
     outer = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (Path(inner) / "kit-test-libraries.pth").write_text("\n".join(outer) + "\n")
-    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel])
+    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", wheel])
     work = tmp / "elsewhere"
     work.mkdir()
     env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -81,7 +83,7 @@ def test_installed_kit_runs_notebook_0(installed):
     python, work, env = installed
     nb = work / "00_start_here.ipynb"
     nb.write_bytes((ROOT / "notebooks" / "00_start_here.ipynb").read_bytes())
-    _run([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+    _run([python, "-m", "nbconvert", "--to", "notebook", "--execute", "--inplace",
           "--ExecutePreprocessor.store_widget_state=False", nb.name], cwd=work, env=env)
     cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
     outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
