@@ -48,8 +48,9 @@ def describe(err: KitDataError) -> str:
 class LearnerFile:
     """One file the reader accepted: its name, whose decisions, and the decisions.
 
-    ``name`` is the file's name as handed in (a folder entry's name, an uploaded file's
-    name, or ``<learner> (class service)``); ``mtime`` is when it was saved (seconds)."""
+    ``name`` is the file's name as shown (escaped: a folder entry's name, an uploaded
+    file's name with `` (uploaded)``, or ``<learner> (class service)``); ``mtime`` is when
+    it was saved (seconds)."""
 
     name: str
     learner: str
@@ -124,13 +125,14 @@ def folder_entries(folder: Path):
 
 
 def read_file(name: str, path, casebook, reader, mtime: float = 0.0,
-              name_check: str | None = None) -> FileRead:
+              name_check: str | None = None, shown_as: str | None = None) -> FileRead:
     """Read one learner file with ``reader`` (:func:`read_decision_file`) as untrusted
     input: the accepted file and its notes, or why it is skipped. ``name`` is the file's
     name as handed in (shown escaped in every row); ``path`` is where its bytes are (the
     file itself, or a private copy of an uploaded file). ``name_check`` overrides
-    :func:`file_name_check` (the class service vouches for its learners' names)."""
-    label = shown(name)
+    :func:`file_name_check` (the class service vouches for its learners' names);
+    ``shown_as`` is how the file is named in the rows (default: ``name`` escaped)."""
+    label = shown(name) if shown_as is None else shown_as
     try:
         read = reader(path, casebook)
     except KitDataError as err:
@@ -146,7 +148,7 @@ def read_file(name: str, path, casebook, reader, mtime: float = 0.0,
     if name_check is None:
         name_check = "old" if blank(read.learner) else file_name_check(name, learner)
     latest = max(r["decided_at"] for r in read.records)
-    return FileRead(LearnerFile(name, learner, read.records, name_check, mtime, latest),
+    return FileRead(LearnerFile(label, learner, read.records, name_check, mtime, latest),
                     tuple(rows))
 
 
