@@ -41,6 +41,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -49,6 +50,7 @@ from pathlib import Path
 
 from .classfiles import FileRead, class_folder, folder_entries, learner_file, read_file
 from .classnames import shown
+from .decisions.checks import MAX_NAME, Bad, check_text
 from .decisions.formats import header_line
 from .errors import KitDataError
 from .words import plural
@@ -59,6 +61,7 @@ SERVICE_MARK = " (class service)"
 UPLOAD_MARK = " (uploaded)"
 #: Where a reply of the class service is said to come from in messages.
 SERVICE_NAME = "the class service"
+_LINE = re.compile(r"^line ([0-9]+): ")
 
 
 class ClassCollector:
@@ -250,7 +253,14 @@ class ClassCollector:
         return reads
 
     def _read_service_learner(self, who: str, records: list) -> FileRead:
+        """One learner's records from the service, checked like their live log: a log
+        with a header naming them is made of the records and read by the reader (a
+        problem on the log's line n is said of record n - 2, counting from 0)."""
         label = shown(who) + SERVICE_MARK
+        try:
+            check_text(who, "learner", MAX_NAME * 2, empty_ok=False)
+        except Bad as b:
+            return FileRead(None, ((label, shown(b.text()), "skipped"),))
         try:
             lines = [header_line(who)] + [
                 (json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
@@ -258,8 +268,11 @@ class ClassCollector:
         except (TypeError, ValueError) as err:
             return FileRead(None, ((label, shown(f"a record is not JSON data ({err})"),
                                     "skipped"),))
-        return self._read_bytes(f"{who}.decisions.jsonl", b"".join(lines), label,
+        read = self._read_bytes(f"{who}.decisions.jsonl", b"".join(lines), label,
                                 name_check="match")
+        rows = tuple((f, _LINE.sub(lambda m: f"record {int(m.group(1)) - 2}: ", problem, 1),
+                      kind) for f, problem, kind in read.rows)
+        return FileRead(read.file, rows)
 
 
 def check_class_reply(reply):
