@@ -141,7 +141,7 @@ class ClassCollector:
             key = (tuple(s for s, _ in self._folder_reads.values()),
                    tuple(d for d, _ in self._uploads.values()),
                    tuple((n, c) for n, (c, _) in self._service_reads.items()),
-                   self._service_note, tuple(rows), self.folder)
+                   self._service_note, tuple(rows), self.folder, self.service is None)
             self.last_read = self._reads_done
             self.last_refresh = dt.datetime.now(dt.timezone.utc)
             if key == self._last_key and self._last is not None:

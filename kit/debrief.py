@@ -73,7 +73,8 @@ def division_table(results, casebook) -> pd.DataFrame:
     >>> cb = kit.load_casebook()
     >>> folder, first = tempfile.mkdtemp(), cb.items.item_id[0]
     >>> for who, action in (("a", "none"), ("b", "suspend"), ("c", "none")):
-    ...     _ = kit.DecisionLog.for_learner(who, folder=folder, casebook=cb).record(first, [], action)
+    ...     log = kit.DecisionLog.for_learner(who, folder=folder, casebook=cb)
+    ...     _ = log.record(first, [], action)
     >>> t = division_table(kit.collect_class(folder, cb), cb)
     >>> t[["item_id", "n", "mild_n", "severe_n"]].values.tolist() == [[first, 3, 2, 1]]
     True
