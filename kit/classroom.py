@@ -246,7 +246,7 @@ def class_results(reads, casebook, folder=None, rows=(), source: str = "") -> Cl
     conflicts = []
     latest = table.groupby("_file")["decided_at"].max()
     kept = one_file_per_learner(files, future, latest, problems, conflicts)
-    chosen = table[table["_file"].isin(kept)]
+    chosen = table[table["_file"].isin(kept)].sort_values("learner", kind="stable")
     decisions = _class_decisions(chosen, casebook)
     problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
@@ -271,8 +271,7 @@ def _class_table(files: list) -> pd.DataFrame:
 
 def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
     """The kept decisions as the ``decisions`` table: learners sorted; within a learner
-    the reader's order, which is case-file item order."""
-    table = _by_learner(table)
+    the reader's order, which is case-file item order (``table`` is sorted so)."""
     return pd.DataFrame({
         "learner": table["learner"].astype(object).to_numpy(),
         "item_id": table["item_id"].astype(object).to_numpy(),
@@ -282,18 +281,13 @@ def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
     }, columns=list(CLASS_DECISION_COLUMNS))
 
 
-def _by_learner(table: pd.DataFrame) -> pd.DataFrame:
-    return table.sort_values("learner", kind="stable")
-
-
 def _rationales(table: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """The ``rationales`` table: the kept decisions' rationales, rows as in ``decisions``."""
-    table = _by_learner(table)
     return pd.DataFrame({
         "learner": decisions["learner"], "item_id": decisions["item_id"],
         "action": decisions["action"], "level": decisions["level"],
         "rationale": table["rationale"].astype(object).to_numpy(),
-        "decided_at": table["decided_at"].to_numpy(),
+        "decided_at": table["decided_at"].reset_index(drop=True),
     }, columns=list(RATIONALE_COLUMNS))
 
 

@@ -15,9 +15,10 @@ class folder (:func:`kit.classroom.collect_class`):
   asks only for records stored after it. Each learner's records are checked like
   a learner's live log (they are written, with a header naming the learner, to a
   private temporary copy and read by the same reader); only learners with new
-  records are read again. A reply that is not the service's JSON shape raises
-  :class:`kit.KitDataError` naming the field; a service that cannot be reached is
-  a note, and the records it sent before are still used.
+  records are read again. A service that cannot be reached, refuses (403 for
+  anyone but a teacher) or replies in another shape (:func:`check_class_reply`
+  names the field) is a note in the problems table, and the records it sent
+  before are still used.
 
 Then one file per learner is chosen and the class tables worked out exactly as
 :func:`kit.collect_class` does (:func:`kit.classroom.class_results`): a learner's
@@ -223,18 +224,17 @@ class ClassCollector:
             return []
         try:
             reply = self.service.fetch_class(self.cursor)
-        except KitDataError:
-            raise
+            cursor, learners = check_class_reply(reply)
         except Exception as err:  # noqa: BLE001 - the class view goes on with what it has
             when = (self.last_refresh.astimezone().strftime("%H:%M:%S")
-                    if self.last_refresh else "")
+                    if self.last_refresh and self._records else "")
+            why = str(err) if isinstance(err, KitDataError) else f"{type(err).__name__}: {err}"
             self._service_note = (SERVICE_NAME, shown(
-                f"could not be reached ({type(err).__name__}: {err}); "
+                f"could not be used ({why}); "
                 + (f"its records as of {when} are shown" if self._records else
                    "nothing from it yet")), "note")
         else:
             self._service_note = None
-            cursor, learners = check_class_reply(reply)
             if self.cursor is not None and cursor < self.cursor:
                 self._records, self._service_reads = {}, {}  # a new store: start again
                 self.cursor = None

@@ -821,9 +821,18 @@ def test_an_unreachable_service_keeps_what_it_sent(tmp_path, small):
     res = col.collect()
     assert res.learners == ["ana"]
     note = res.problems.set_index("file").loc["the class service"]
-    assert note.kind == "note" and "could not be reached (ConnectionError" in note.problem
+    assert note.kind == "note" and "could not be used (ConnectionError" in note.problem
+    assert "its records as of" in note.problem
     svc.down = False
     assert col.collect().problems.empty
+    # a refusal (the client raises KitDataError) and a reply of another shape: notes too
+    svc.fetch_class = lambda since=None: (_ for _ in ()).throw(kit.KitDataError(
+        "the class service answered 403 (it does not allow this)", file="http://hub/"))
+    res = col.collect()
+    assert "answered 403" in res.problems.problem.iloc[0] and res.learners == ["ana"]
+    svc.fetch_class = lambda since=None: {"cursor": "x", "learners": {}}
+    why = col.collect().problems.problem.iloc[0]
+    assert "column 'cursor'" in why and "whole number" in why
 
 
 def test_a_service_that_starts_again_empty_is_read_again_from_the_start(tmp_path, small):
