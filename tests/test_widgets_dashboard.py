@@ -309,3 +309,15 @@ def test_downloads_of_the_class_table_and_the_charts(class_folder, casebook):
     svgs = [download_bytes(c.value) for c in dash.downloads.children]
     assert len(svgs) == 2 and all(s.lstrip().startswith(b"<svg") for s in svgs)
     assert "Click to download" in dash.message.value
+
+
+def test_a_newer_dashboard_takes_over_the_refresh(class_folder, casebook):
+    old = dashboard(class_folder, casebook, refresh=30)
+    new = dashboard(class_folder, casebook, refresh=30)
+    try:
+        assert new.auto_refresh.running and not old.auto_refresh.running
+        assert old.auto.value is False and "a newer class dashboard" in old.message.value
+    finally:
+        old.close()
+        new.close()
+    assert not new.auto_refresh.running

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from pathlib import Path
 
 import ipywidgets as W
@@ -34,6 +35,9 @@ from .autorefresh import AutoRefresh
 
 #: Seconds between refreshes when *Refresh every N s* is on (the teacher can change it).
 REFRESH_SECONDS = 5
+#: The dashboard that refreshes by itself in this kernel (one at a time: re-running the
+#: notebook's cell makes a new dashboard, and the old one, no longer shown, stops).
+_LIVE = weakref.WeakSet()
 
 
 def kappa_reading(kappa: float) -> str:
@@ -75,7 +79,8 @@ class ClassDashboard(KitApp):
     starts in projector mode; ``secret`` keys the anonymous labels (default: one per
     kernel). ``results`` is the latest :class:`kit.classroom.ClassResults`,
     ``collector`` the :class:`kit.classsources.ClassCollector`, ``labels`` the
-    :class:`kit.classnames.AnonymousLabels`. :meth:`close` stops the refresh.
+    :class:`kit.classnames.AnonymousLabels`. :meth:`close` stops the refresh; so does a
+    newer dashboard that starts refreshing (one refreshes at a time in a kernel).
 
     >>> import kit, tempfile
     >>> dash = ClassDashboard(tempfile.mkdtemp(), kit.load_casebook(), service=None)
@@ -249,8 +254,15 @@ class ClassDashboard(KitApp):
     def _on_auto(self, _=None):
         self.auto.description = f"Refresh every {self.every.value} s"
         if self.auto.value:
+            for other in list(_LIVE):
+                if other is not self:
+                    other.auto.value = False  # one live dashboard per kernel: the newest
+                    other.show_info("Stopped refreshing: a newer class dashboard refreshes "
+                                    "by itself now.")
+            _LIVE.add(self)
             self.auto_refresh.start(self.every.value)
         else:
+            _LIVE.discard(self)
             self.auto_refresh.stop()
         self._show_refreshed()
 
@@ -261,6 +273,7 @@ class ClassDashboard(KitApp):
 
     def close(self):
         """Stop refreshing and close the dashboard's widgets."""
+        _LIVE.discard(self)
         self.auto_refresh.stop()
         super().close()
 
