@@ -321,3 +321,63 @@ def test_a_newer_dashboard_takes_over_the_refresh(class_folder, casebook):
         old.close()
         new.close()
     assert not new.auto_refresh.running
+
+
+# --------------------------------------------------------------------------- a real class service
+
+class HubClient:
+    """The teacher's side of the class service as the contract gives it (``fetch_class``),
+    over HTTP through the real hub's proxy with a hub token."""
+
+    def __init__(self, hub, token):
+        self.hub, self.token, self.calls = hub, token, []
+
+    def fetch_class(self, since=None):
+        self.calls.append(since)
+        r = self.hub.service("GET", "api/class", self.token,
+                             params={} if since is None else {"since": since})
+        r.raise_for_status()
+        return r.json()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hubharness = pytest.importorskip("hubharness")
+    if hubharness.proxy_command() is None:
+        hubharness.missing("configurable-http-proxy ($KIT_TEST_CHP)")
+    h = hubharness.start_hub(tmp_path_factory.mktemp("hub"))
+    yield h
+    h.stop()
+
+
+def test_the_dashboard_reads_a_real_class_service_by_cursor(hub, casebook, tmp_path):
+    from hubharness import LEARNERS, TEACHER, body, decision
+    ana, ben, learner_token = LEARNERS[0], LEARNERS[1], hub.token(LEARNERS[2])
+    sent = hub.service("POST", "api/records", hub.token(ana),
+                       json=body(ana, [decision(casebook, 0, "ana's <b>reason</b>"),
+                                       decision(casebook, 5, "second")]))
+    assert sent.status_code == 200, sent.text
+    teacher = HubClient(hub, hub.token(TEACHER))
+    empty = tmp_path / "none"
+    empty.mkdir()
+    dash = ClassDashboard(empty, casebook, service=teacher, refresh=0)
+    try:
+        assert dash.results.learners == [ana] and teacher.calls == [None]
+        assert dash.results.problems.empty and len(dash.results.decisions) == 2
+        cursor = dash.collector.cursor
+        assert isinstance(cursor, int) and cursor >= 2
+        assert hub.service("POST", "api/records", hub.token(ben),
+                           json=body(ben, [decision(casebook, 3)])).status_code == 200
+        dash.refresh()
+        assert dash.results.learners == [ana, ben] and teacher.calls[-1] == cursor
+        assert dash.collector.last_read == 1  # only ben's records were read
+        assert "ana's <b>reason</b>" in dash.results.rationales.rationale.tolist()
+        assert "<b>reason" not in dash.overview.value + dash.problems.value
+        # a learner is refused the class (403): a note, the class view goes on
+        refused = ClassDashboard(empty, casebook, service=HubClient(hub, learner_token),
+                                 refresh=0)
+        note = refused.results.problems.set_index("file").loc["the class service"]
+        assert note.kind == "note" and "403" in note.problem and refused.results.learners == []
+        refused.close()
+    finally:
+        dash.close()
