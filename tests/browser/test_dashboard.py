@@ -19,12 +19,6 @@ from kit.decisions import DecisionLog
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def dashboard_notebook():
-    from .harness import notebooks
-    return notebooks.notebook_or_missing("ClassDashboard")
-
-
 def _wait_text(view, selector, text, timeout=60_000):
     view.page.wait_for_function(
         "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
