@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import weakref
 from pathlib import Path
 
@@ -95,6 +96,7 @@ class ClassDashboard(KitApp):
         self.casebook = casebook if casebook is not None else default_casebook()
         self.results = None
         self._shown = None  # the results the panels show
+        self._drawing = threading.RLock()
         if folder is None:
             from ..decisions import default_folder
             folder = default_folder()
@@ -208,13 +210,15 @@ class ClassDashboard(KitApp):
         self.show_info(f"Loaded {plural(len(res.learners), 'learner')} from {where}.")
 
     def refresh(self):
-        """Read what changed (all sources) and show it; returns the results."""
-        res = self.collector.collect()
-        self.results = res
-        if res is not self._shown:
-            self._render(res)
-        self._show_refreshed()
-        return res
+        """Read what changed (all sources) and show it; returns the results. One refresh
+        at a time (a click and the automatic refresh never draw at once)."""
+        with self._drawing:
+            res = self.collector.collect()
+            self.results = res
+            if res is not self._shown:
+                self._render(res)
+            self._show_refreshed()
+            return res
 
     def _show_refreshed(self):
         c = self.collector
@@ -267,8 +271,9 @@ class ClassDashboard(KitApp):
         self._show_refreshed()
 
     def _on_projector(self, _=None):
-        if self.results is not None:
-            self._render(self.results, charts=False)
+        with self._drawing:
+            if self.results is not None:
+                self._render(self.results, charts=False)
         self.downloads.children = ()  # a download made with names must not stay on screen
 
     def close(self):
