@@ -63,6 +63,9 @@ UPLOAD_MARK = " (uploaded)"
 #: Where a reply of the class service is said to come from in messages.
 SERVICE_NAME = "the class service"
 _LINE = re.compile(r"^line ([0-9]+): ")
+#: Writes a service record back as a log line (one encoder for all: json.dumps with options
+#: would build a new one per record).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 class ClassCollector:
@@ -89,7 +92,7 @@ class ClassCollector:
         self._lock = threading.RLock()
         self._folder_reads = {}    # name -> (stamp, FileRead)
         self._uploads = {}         # name -> (digest, FileRead)
-        self._records = {}         # learner -> [service records]
+        self._logs = {}            # learner -> [record count, log bytes, or why unusable]
         self._service_reads = {}   # learner -> (record count, FileRead)
         self._service_note = None  # a problem row about the service itself
         self.cursor = None
@@ -227,48 +230,61 @@ class ClassCollector:
             cursor, learners = check_class_reply(reply)
         except Exception as err:  # noqa: BLE001 - the class view goes on with what it has
             when = (self.last_refresh.astimezone().strftime("%H:%M:%S")
-                    if self.last_refresh and self._records else "")
+                    if self.last_refresh and self._logs else "")
             why = str(err) if isinstance(err, KitDataError) else f"{type(err).__name__}: {err}"
             self._service_note = (SERVICE_NAME, shown(
                 f"could not be used ({why}); "
-                + (f"its records as of {when} are shown" if self._records else
+                + (f"its records as of {when} are shown" if self._logs else
                    "nothing from it yet")), "note")
         else:
             self._service_note = None
             if self.cursor is not None and cursor < self.cursor:
-                self._records, self._service_reads = {}, {}  # a new store: start again
+                self._logs, self._service_reads = {}, {}  # a new store: start again
                 self.cursor = None
                 return self._collect_service()
             for who, records in learners.items():
-                self._records.setdefault(who, []).extend(records)
+                self._keep(who, records)
             self.cursor = cursor
         reads = []
-        for who in sorted(self._records):
-            records = self._records[who]
+        for who in sorted(self._logs):
+            log = self._logs[who]
             known = self._service_reads.get(who)
-            if known is None or known[0] != len(records):
-                known = (len(records), self._read_service_learner(who, records))
+            if known is None or known[0] != log[0]:
+                known = (log[0], self._read_service_learner(who, log))
                 self._service_reads[who] = known
             reads.append(known[1])
         return reads
 
-    def _read_service_learner(self, who: str, records: list) -> FileRead:
-        """One learner's records from the service, checked like their live log: a log
-        with a header naming them is made of the records and read by the reader (a
-        problem on the log's line n is said of record n - 2, counting from 0)."""
+    def _keep(self, who: str, records: list) -> None:
+        """Add ``who``'s new records from the service to their log (kept as the bytes of a
+        live log: a header naming them, then one line per record, in the service's order)."""
+        log = self._logs.get(who)
+        if log is None:
+            log = self._logs[who] = [0, bytearray(), None]
+            try:
+                log[1] += header_line(who)
+            except ValueError as err:  # a name that is not text (e.g. a lone surrogate)
+                log[2] = f"the learner's name cannot be written ({err})"
+        log[0] += len(records)
+        if log[2] is None:
+            encode = _ENCODER.encode
+            try:
+                log[1] += b"".join((encode(r) + "\n").encode("utf-8") for r in records)
+            except (TypeError, ValueError) as err:
+                log[2] = f"a record is not JSON data ({err})"
+
+    def _read_service_learner(self, who: str, log) -> FileRead:
+        """One learner's records from the service, checked like their live log: the log
+        kept for them (:meth:`_keep`) is read by the reader from a private copy (a problem
+        on the log's line n is said of record n - 2, counting from 0)."""
         label = shown(who) + SERVICE_MARK
         try:
             check_text(who, "learner", MAX_NAME * 2, empty_ok=False)
         except Bad as b:
             return FileRead(None, ((label, shown(b.text()), "skipped"),))
-        try:
-            lines = [header_line(who)] + [
-                (json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-                for r in records]
-        except (TypeError, ValueError) as err:
-            return FileRead(None, ((label, shown(f"a record is not JSON data ({err})"),
-                                    "skipped"),))
-        read = self._read_bytes(f"{who}.decisions.jsonl", b"".join(lines), label,
+        if log[2] is not None:
+            return FileRead(None, ((label, shown(log[2]), "skipped"),))
+        read = self._read_bytes(f"{who}.decisions.jsonl", bytes(log[1]), label,
                                 name_check="match")
         rows = tuple((f, _LINE.sub(lambda m: f"record {int(m.group(1)) - 2}: ", problem, 1),
                       kind) for f, problem, kind in read.rows)
