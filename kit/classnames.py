@@ -1,10 +1,13 @@
 """Learners' names in a class folder: the hash a file name carries, whether a file's name
 fits the learner in its header, names shown safely (control characters escaped), and names
-that look alike. Pure functions; :mod:`kit.classroom` uses them for the class view."""
+that look alike, and stable anonymous labels for projector mode (:class:`AnonymousLabels`).
+Pure functions; :mod:`kit.classroom` and the class dashboard use them for the class view."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 import unicodedata
 
 from .decisions.learner import safe_learner_name
@@ -130,3 +133,75 @@ def name_from_file(name: str) -> str:
         if low.endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+# --------------------------------------------------------------------------- projector mode
+
+#: The letters and digits of anonymous labels: none that reads like another (no 0/O, 1/I/L,
+#: 2/Z, 5/S, 6/G, 8/B), so a label can be read out and typed without mistakes.
+LABEL_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
+#: How many characters a label has (more only when two learners would share one).
+LABEL_LENGTH = 4
+
+_SESSION_SECRET = None
+
+
+def session_secret() -> bytes:
+    """This kernel's secret key for anonymous labels: made at random on first use and
+    kept in memory only, so labels stay the same while the kernel runs (a re-created
+    dashboard too) and say nothing about names to anyone without the key."""
+    global _SESSION_SECRET
+    if _SESSION_SECRET is None:
+        _SESSION_SECRET = secrets.token_bytes(32)
+    return _SESSION_SECRET
+
+
+class AnonymousLabels:
+    """Stable anonymous labels for learners (projector mode): ``labels("Zoë")`` ->
+    ``"Learner 7KXC"``.
+
+    A label is a keyed hash of the name (HMAC-SHA256 with ``secret``, default
+    :func:`session_secret`) written with :data:`LABEL_ALPHABET`: the same learner
+    keeps the same label across refreshes and re-created dashboards of one kernel,
+    and without the key a label says nothing about the name (not even its
+    alphabetical place). Labels are unique: when two names would share one, the one
+    seen later gets a longer label (and keeps it).
+
+    >>> labels = AnonymousLabels(secret=b"k")
+    >>> a, b = labels("Ana"), labels("Ben")
+    >>> a == labels("Ana"), a != b, a.startswith("Learner "), "Ana" not in a
+    (True, True, True, True)
+    >>> AnonymousLabels(secret=b"k")("Ana") == a   # same key, same label
+    True
+    """
+
+    def __init__(self, secret: bytes | None = None, prefix: str = "Learner"):
+        self._secret = session_secret() if secret is None else bytes(secret)
+        self.prefix = prefix
+        self._labels = {}
+        self._taken = set()
+
+    def __call__(self, name) -> str:
+        key = unicodedata.normalize("NFC", str(name)).strip()
+        label = self._labels.get(key)
+        if label is None:
+            code = self._code(key)
+            for size in range(LABEL_LENGTH, len(code) + 1):
+                label = f"{self.prefix} {code[:size]}"
+                if label not in self._taken:
+                    break
+            self._labels[key] = label
+            self._taken.add(label)
+        return label
+
+    def _code(self, key: str) -> str:
+        digest = hmac.new(self._secret, key.encode("utf-8"), hashlib.sha256).digest()
+        number, base, out = int.from_bytes(digest, "big"), len(LABEL_ALPHABET), []
+        while number:
+            number, digit = divmod(number, base)
+            out.append(LABEL_ALPHABET[digit])
+        return "".join(out)
+
+    def mapping(self, names) -> dict:
+        """``{name: label}`` for ``names`` (in their order)."""
+        return {n: self(n) for n in names}

@@ -14,25 +14,21 @@ more than 5,000 rows) however many learners there are.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .classfiles import (FUTURE_SLACK, LEARNER_SUFFIXES, FileRead, LearnerFile,  # noqa: F401
+                         class_folder, folder_entries, future_limit, future_note,
+                         one_file_per_learner, read_file)
+from .classnames import (LOOKALIKES, confusable_names, file_name_check,  # noqa: F401
+                         learner_hash, name_from_file, name_key, shown)
 from .compare import fleiss_kappa
 from .decisions import decision_frame
 from .decisions.readers import read_decision_file
-from .errors import KitDataError
-from .classnames import (LOOKALIKES, confusable_names, file_name_check,  # noqa: F401
-                         learner_hash, name_from_file, name_key, shown)
-from .words import blank, plural, some
-
-#: File names collect_class reads; anything else in the folder is ignored (and noted).
-LEARNER_SUFFIXES = (".decisions.jsonl", ".json", ".csv")
 
 #: Columns of ``ClassResults.decisions`` (one row per learner and decided item).
 CLASS_DECISION_COLUMNS = ("learner", "item_id", "action", "level", "rules")
@@ -41,27 +37,13 @@ PROBLEM_COLUMNS = ("file", "problem", "kind")
 CONFLICT_COLUMNS = ("learner", "file", "used", "name_check", "latest", "differs")
 #: How many problems the summary and the dashboard show (then a count of the rest).
 MAX_SHOWN_PROBLEMS = 50
-#: A decision dated later than now plus this is "in the future" (clocks differ a little).
-FUTURE_SLACK = dt.timedelta(minutes=5)
 #: Columns of ``ClassResults.distribution`` (one row per item and action of the ladder).
 CLASS_DISTRIBUTION_COLUMNS = ("item_id", "leader", "title", "action", "level", "count", "share")
 VS_TWITTER_COLUMNS = ("item_id", "leader", "title", "n", "twitter_action", "modal_action",
                       "modal_tied", "share_agree_twitter", "mean_level", "twitter_level",
                       "mean_gap")
-
-
-def _learner_file(name: str) -> bool:
-    return name.lower().endswith(LEARNER_SUFFIXES)
-
-
-def _describe(err: KitDataError) -> str:
-    """An error's message without the file name (the problems table has its own column)."""
-    where = []
-    if err.row is not None:
-        where.append(f"row {err.row}")
-    if err.column is not None:
-        where.append(f"column '{err.column}'")
-    return ", ".join(where) + ": " + err.problem if where else err.problem
+#: Columns of ``ClassResults.rationales`` (one row per row of ``decisions``).
+RATIONALE_COLUMNS = ("learner", "item_id", "action", "level", "rationale", "decided_at")
 
 
 def agreement_words(kappa: float) -> str:
@@ -112,6 +94,10 @@ class ClassResults:
     * ``fleiss_kappa``: agreement among the learners over the items every one
       of them decided (NaN with the reason in ``kappa_note`` when it cannot be
       worked out); ``kappa_items``: how many items it used.
+    * ``rationales``: one row per row of ``decisions`` (same order): learner,
+      item_id, action, level, rationale (as the learner wrote it), decided_at.
+    * ``source``: what was read, in words (e.g. ``class-7b and 3 uploaded files``);
+      "" for one folder (the summary then names the folder).
 
     :meth:`summary` (also ``str()``) says it in plain words for the teacher.
 
@@ -140,12 +126,14 @@ class ClassResults:
     kappa_items: int
     conflicts: pd.DataFrame = field(default=None, repr=False)
     check_names: list = field(default_factory=list)
+    rationales: pd.DataFrame = field(default=None, repr=False)
+    source: str = ""
 
     def summary(self) -> str:
         """Plain text for the teacher: learners, conflicts, files skipped, notes,
         files ignored (the first 50 in all), names to check, agreement."""
         n = len(self.learners)
-        where = shown(self.folder.name or str(self.folder))
+        where = self.source or shown(self.folder.name or str(self.folder))
         if n == 0:
             lines = [f"No learner decisions yet in {where}."]
         else:
@@ -208,7 +196,9 @@ def collect_class(folder, casebook=None) -> ClassResults:
 
     An empty folder gives empty results (the start of a class is not an error);
     a missing folder raises :class:`kit.KitDataError`. ``casebook`` defaults to
-    ``kit.load_casebook()``, loaded once for all files.
+    ``kit.load_casebook()``, loaded once for all files. Uploaded files, the class
+    service, and refreshing that re-reads only what changed:
+    :class:`kit.classsources.ClassCollector` (the same checks and results).
 
     >>> import tempfile, kit
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -218,105 +208,54 @@ def collect_class(folder, casebook=None) -> ClassResults:
     >>> res.summary().splitlines()[0].startswith("No learner decisions yet")
     True
     """
-    folder = _class_folder(folder)
+    folder = class_folder(folder)
     if casebook is None:
         from .casebook import load_casebook
         casebook = load_casebook()
-    problems = []  # (file, problem, kind) rows
-    files = _read_learner_files(folder, casebook, problems)
+    found, rows = folder_entries(folder)
+    reader = read_decision_file  # looked up at each call, so it can be replaced (tests)
+    reads = [read_file(name, path, casebook, reader, mtime=stamp_seconds(stamp))
+             for name, path, stamp in found]
+    return class_results(reads, casebook, folder, rows)
+
+
+def stamp_seconds(stamp) -> float:
+    """The mtime in seconds of a folder entry's stamp (name, size, mtime_ns, inode)."""
+    return stamp[2] / 1e9 if stamp[2] is not None else 0.0
+
+
+def class_results(reads, casebook, folder=None, rows=(), source: str = "") -> ClassResults:
+    """The class from what was read: ``reads`` (:class:`kit.classfiles.FileRead`, one per
+    learner file, in name order) and ``rows`` (problem rows of entries not read). One
+    file per learner is chosen (:func:`kit.classfiles.one_file_per_learner`), then the
+    class tables are worked out. ``folder`` is the class folder (``Path()`` when none);
+    ``source`` says in words what was read when it is not one folder."""
+    problems = list(rows)  # (file, problem, kind) rows
+    limit = future_limit()
+    files, future = [], set()
+    for read in reads:
+        problems.extend(read.rows)
+        if read.file is None:
+            continue
+        note = future_note(read.file, limit)
+        if note is not None:
+            problems.append(note)
+            future.add(len(files))
+        files.append(read.file)
     table = _class_table(files)
     conflicts = []
-    kept = _one_file_per_learner(table, files, problems, conflicts)
-    decisions = _class_decisions(table[table["_file"].isin(kept)], casebook)
+    latest = table.groupby("_file")["decided_at"].max()
+    kept = one_file_per_learner(files, future, latest, problems, conflicts)
+    chosen = table[table["_file"].isin(kept)].sort_values("learner", kind="stable")
+    decisions = _class_decisions(chosen, casebook)
     problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
     conflict_frame = pd.DataFrame(conflicts, columns=list(CONFLICT_COLUMNS))
     names = confusable_names(f.learner for f in files)
-    return _class_results(folder, decisions, problem_frame, casebook, conflict_frame,
-                          [[shown(n) for n in g] for g in names])
-
-
-@dataclass(frozen=True)
-class _LearnerFile:
-    """One file the reader accepted: where it is, whose decisions, and the decisions."""
-
-    path: Path
-    learner: str
-    records: list = field(repr=False)
-    name_check: str = "old"     # file_name_check(): match, old, free or other
-    future: bool = False        # holds a decision dated in the future
-
-
-def _class_folder(folder) -> Path:
-    folder = Path(folder)
-    if not folder.exists():
-        raise KitDataError("the class folder does not exist", file=str(folder))
-    if not folder.is_dir():
-        raise KitDataError("this is a file, not a folder: give the folder holding the "
-                           "learners' decision files", file=str(folder))
-    return folder
-
-
-def _folder_entries(folder: Path) -> list:
-    try:
-        return sorted(folder.iterdir(), key=lambda p: p.name)
-    except OSError as err:
-        raise KitDataError(f"the class folder cannot be read ({err.strerror or err})",
-                           file=str(folder)) from None
-
-
-def _read_learner_files(folder: Path, casebook, problems: list) -> list:
-    """The folder's learner files the reader accepts, in name order; every other
-    entry (but hidden ones) is noted in ``problems`` as (file, problem, kind)."""
-    files = []
-    limit = (dt.datetime.now(dt.timezone.utc) + FUTURE_SLACK).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    for path in _folder_entries(folder):
-        name = path.name
-        label = shown(name)
-        if name.startswith("."):
-            continue
-        if path.is_symlink():
-            problems.append((label, "a symbolic link: links are not followed in the class "
-                             "folder (copy the file itself here)", "ignored"))
-            continue
-        if path.is_dir():
-            problems.append((label, "a folder; only files directly in the class folder are read",
-                             "ignored"))
-            continue
-        if not _learner_file(name):
-            problems.append((label, "not a decision file (.decisions.jsonl, .json or .csv)",
-                             "ignored"))
-            continue
-        try:
-            read = read_decision_file(path, casebook)
-        except KitDataError as err:
-            problems.append((label, shown(_describe(err)), "skipped"))
-            continue
-        except Exception as err:  # one unreadable file must never stop the class view
-            problems.append((label, shown(f"could not be read ({type(err).__name__}: {err})"),
-                             "skipped"))
-            continue
-        problems.extend((label, shown(note), "note") for note in read.notes)
-        if not read.records:
-            problems.append((label, "no decisions in this file yet", "skipped"))
-            continue
-        learner = _learner_of(read.records, name)
-        future = [r["decided_at"] for r in read.records if r["decided_at"] > limit]
-        if future:
-            problems.append((label, f"{plural(len(future), 'decision')} dated in the future "
-                             f"(latest {max(future)[:10]}): the saving computer's clock is wrong "
-                             "or the file was edited", "note"))
-        check = "old" if blank(read.learner) else file_name_check(name, learner)
-        files.append(_LearnerFile(path, learner, read.records, check, bool(future)))
-    return files
-
-
-def _learner_of(records: list, file_name: str) -> str:
-    """Whose file it is: the name it holds (the reader allows one learner per file),
-    else the name its file name says."""
-    name = records[0]["learner"]
-    return unicodedata.normalize("NFC", name_from_file(file_name) if blank(name) else name
-                                 ).strip()
+    return _class_results(Path() if folder is None else Path(folder), decisions,
+                          problem_frame, casebook, conflict_frame,
+                          [[shown(n) for n in g] for g in names],
+                          _rationales(chosen, decisions), source)
 
 
 def _class_table(files: list) -> pd.DataFrame:
@@ -330,96 +269,9 @@ def _class_table(files: list) -> pd.DataFrame:
     return table
 
 
-_CHECK_RANK = {"match": 3, "old": 2, "free": 1, "other": 0}
-_CHECK_WORDS = {"match": "its name is this learner's", "old": "an older log named for this learner",
-                "free": "an export (its name says nothing)",
-                "other": "its name is another learner's"}
-
-
-def _differences(a: _LearnerFile, b: _LearnerFile) -> str:
-    """What differs between two files of one learner, in plain words."""
-    da = {r["item_id"]: r["action"] for r in a.records}
-    db = {r["item_id"]: r["action"] for r in b.records}
-    changed = [i for i in da if i in db and da[i] != db[i]]
-    only_a = [i for i in da if i not in db]
-    only_b = [i for i in db if i not in da]
-    parts = []
-    if changed:
-        parts.append(f"{plural(len(changed), 'item')} decided differently ({some(changed)})")
-    if only_a:
-        parts.append(f"{plural(len(only_a), 'item')} only in this file ({some(only_a)})")
-    if only_b:
-        parts.append(f"{plural(len(only_b), 'item')} only in {shown(b.path.name)} "
-                     f"({some(only_b)})")
-    if not parts:
-        same_text = all(r == s for r, s in zip(sorted(a.records, key=lambda r: r["item_id"]),
-                                               sorted(b.records, key=lambda r: r["item_id"])))
-        parts.append("the same decisions" + ("" if same_text else
-                                             " (rationales or times differ)"))
-    return f"vs {shown(b.path.name)}: " + "; ".join(parts)
-
-
-def _one_file_per_learner(table: pd.DataFrame, files: list, problems: list,
-                          conflicts: list) -> list:
-    """The index of the file used for each learner, or none; conflicts noted.
-
-    A learner with one file whose name fits (``match``, ``old`` or ``free``) is
-    no conflict. Otherwise every file of that learner is a conflict, listed in
-    ``problems`` (kind ``conflict``) and ``conflicts``, and the class table uses
-    at most one of them, never a mix: among the files whose name is not another
-    learner's and which hold no decision dated in the future, the one whose name
-    fits best (hash-named log, then an older log named for the learner, then an
-    export), then the one with the most recent decision, then saved last. When
-    no file qualifies, the learner is left out of the class table until the
-    teacher settles it.
-    """
-    latest = table.groupby("_file")["decided_at"].max()
-    by_learner = {}
-    for ix, f in enumerate(files):
-        by_learner.setdefault(f.learner, []).append(ix)
-
-    def rank(ix):
-        f = files[ix]
-        return _CHECK_RANK[f.name_check], latest[ix], _mtime(f.path), f.path.name
-
-    kept = []
-    for who in sorted(by_learner):
-        group = by_learner[who]
-        if len(group) == 1 and files[group[0]].name_check != "other":
-            kept.append(group[0])
-            continue
-        fit = [ix for ix in group if files[ix].name_check != "other" and not files[ix].future]
-        winner = max(fit, key=rank) if fit else None
-        if winner is not None:
-            kept.append(winner)
-        for ix in sorted(group, key=lambda i: files[i].path.name):
-            f = files[ix]
-            others = [files[j] for j in group if j != ix]
-            differs = " | ".join(_differences(f, o) for o in others)
-            if ix == winner:
-                status = (f"used for learner {shown(who)!r}: {_CHECK_WORDS[f.name_check]}"
-                          + (", and it is the best fit of " + plural(len(group), "file")
-                             if len(group) > 1 else ""))
-            else:
-                why = [_CHECK_WORDS[f.name_check]] if f.name_check == "other" else []
-                if f.future:
-                    why.append("it holds decisions dated in the future")
-                if not why and winner is not None:
-                    why.append(f"{shown(files[winner].path.name)} fits better")
-                status = (f"not used for learner {shown(who)!r} ({'; '.join(why)})"
-                          + ("; no file of this learner is used until the conflict is settled"
-                             if winner is None else ""))
-            problems.append((shown(f.path.name), status + (f"; {differs}" if differs else ""),
-                             "conflict"))
-            conflicts.append((shown(who), shown(f.path.name), ix == winner, f.name_check,
-                              latest[ix], differs))
-    return kept
-
-
 def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
     """The kept decisions as the ``decisions`` table: learners sorted; within a learner
-    the reader's order, which is case-file item order."""
-    table = table.sort_values("learner", kind="stable")
+    the reader's order, which is case-file item order (``table`` is sorted so)."""
     return pd.DataFrame({
         "learner": table["learner"].astype(object).to_numpy(),
         "item_id": table["item_id"].astype(object).to_numpy(),
@@ -429,8 +281,19 @@ def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
     }, columns=list(CLASS_DECISION_COLUMNS))
 
 
+def _rationales(table: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """The ``rationales`` table: the kept decisions' rationales, rows as in ``decisions``."""
+    return pd.DataFrame({
+        "learner": decisions["learner"], "item_id": decisions["item_id"],
+        "action": decisions["action"], "level": decisions["level"],
+        "rationale": table["rationale"].astype(object).to_numpy(),
+        "decided_at": table["decided_at"].reset_index(drop=True),
+    }, columns=list(RATIONALE_COLUMNS))
+
+
 def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame,
-                   casebook, conflicts=None, check_names=()) -> ClassResults:
+                   casebook, conflicts=None, check_names=(), rationales=None,
+                   source="") -> ClassResults:
     levels = casebook.action_levels
     counts = _count_table(decisions, casebook)
     n_item = counts.sum(axis=1)
@@ -443,7 +306,10 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
                         fleiss_kappa=kappa, kappa_note=kappa_note, kappa_items=kappa_items,
                         conflicts=(conflicts if conflicts is not None else
                                    pd.DataFrame(columns=list(CONFLICT_COLUMNS))),
-                        check_names=list(check_names))
+                        check_names=list(check_names),
+                        rationales=(rationales if rationales is not None else
+                                    pd.DataFrame(columns=list(RATIONALE_COLUMNS))),
+                        source=source)
 
 
 def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
@@ -453,13 +319,6 @@ def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
                          pd.Categorical(decisions["action"], categories=ladder), dropna=False)
     counts = counts.reindex(index=item_ids, columns=ladder, fill_value=0)
     return counts.rename_axis(index="item_id", columns="action").astype("int64")
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _distribution(items, counts, n_item, levels) -> pd.DataFrame:

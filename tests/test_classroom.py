@@ -598,3 +598,401 @@ def test_dashboard_shows_conflicts_notes_and_names_escaped(tmp_path, small):
     assert "2 files in conflict" in dash.status_line()
     assert dash.results.learners == ["<img src=x onerror=alert(1)>", "Ana", "ana!"]
     assert "&lt;img" in dash.overview.value and "<img" not in dash.overview.value
+
+
+# ---------------------------------------------------------------- re-reading only what changed
+
+from kit.classexport import (CLASS_CSV_COLUMNS, chart_png, chart_svg, class_charts,  # noqa: E402
+                             class_table_csv, item_table_csv, read_class_table_csv)
+from kit.classnames import AnonymousLabels, session_secret  # noqa: E402
+from kit.classsources import ClassCollector, check_class_reply  # noqa: E402
+from kit.debrief import debrief_items, division_table  # noqa: E402
+
+
+class CountingReader:
+    """The class view's reader, counting the files it is asked to read (by name)."""
+
+    def __init__(self):
+        self.names = []
+
+    def __call__(self, path, casebook=None):
+        self.names.append(Path(path).name)
+        return read_decision_file(path, casebook)
+
+
+def same_class(a, b):
+    """Two ClassResults hold the same class (tables, problems, agreement)."""
+    for name in ("decisions", "problems", "distribution", "vs_twitter", "rationales"):
+        assert getattr(a, name).equals(getattr(b, name)), name
+    assert a.learners == b.learners and a.check_names == b.check_names
+    assert a.kappa_note == b.kappa_note and a.kappa_items == b.kappa_items
+    assert (math.isnan(a.fleiss_kappa) and math.isnan(b.fleiss_kappa)) or \
+        a.fleiss_kappa == b.fleiss_kappa
+
+
+def test_the_collector_gives_what_collect_class_gives(class_folder, small):
+    (class_folder / "corrupt.json").write_text("{")
+    (class_folder / "notes.txt").write_text("x")
+    col = ClassCollector(small, folder=class_folder)
+    same_class(col.collect(), collect_class(class_folder, small))
+    assert col.collect().summary() == collect_class(class_folder, small).summary()
+
+
+def test_only_new_or_changed_files_are_read_again(class_folder, small):
+    reader = CountingReader()
+    col = ClassCollector(small, folder=class_folder, reader=reader)
+    first = col.collect()
+    ana = live_log(class_folder, "ana").name
+    assert sorted(reader.names) == sorted([ana, "bo.json", "cy.csv"]) and col.last_read == 3
+    reader.names.clear()
+    assert col.collect() is first and reader.names == [] and col.last_read == 0  # unchanged
+    DecisionLog(class_folder / ana, casebook=small).record("K2", [], "suspend")  # ana changes
+    log_for(class_folder, "dee", small, [("T1", "none")])  # a new learner
+    res = col.collect()
+    assert sorted(reader.names) == sorted([ana, live_log(class_folder, "dee").name])
+    assert res.learners == ["ana", "bo", "cy", "dee"]
+    assert res.decisions.set_index(["learner", "item_id"]).at[("ana", "K2"), "action"] == "suspend"
+    same_class(res, collect_class(class_folder, small))
+
+
+def test_a_deleted_file_disappears(class_folder, small):
+    col = ClassCollector(small, folder=class_folder)
+    assert col.collect().learners == ["ana", "bo", "cy"]
+    (class_folder / "bo.json").unlink()
+    res = col.collect()
+    assert res.learners == ["ana", "cy"] and "bo" not in set(res.decisions.learner)
+    assert col.last_read == 0
+
+
+def test_a_file_replaced_by_another_with_the_same_size_and_time_is_read_again(class_folder,
+                                                                            small):
+    reader = CountingReader()
+    col = ClassCollector(small, folder=class_folder, reader=reader)
+    col.collect()
+    bo = class_folder / "bo.json"
+    st = bo.stat()
+    text = bo.read_text().replace('"lock"', '"none"')  # same length, another inode
+    (class_folder / "new.tmp").write_text(text)
+    os.replace(class_folder / "new.tmp", bo)
+    os.utime(bo, ns=(st.st_atime_ns, st.st_mtime_ns))
+    reader.names.clear()
+    res = col.collect()
+    assert reader.names == ["bo.json"]
+    assert res.decisions.set_index(["learner", "item_id"]).at[("bo", "T1"), "action"] == "none"
+
+
+# ---------------------------------------------------------------- uploaded files
+
+def test_uploads_are_read_like_folder_files_with_the_same_messages(class_folder, small,
+                                                                  tmp_path):
+    col = ClassCollector(small)
+    export = json.loads((class_folder / "bo.json").read_text())
+    export["learner"] = "dee"
+    export["decisions"][0]["rules"] = ["X9"]
+    bad = json.dumps(export).encode()
+    col.add_upload("dee.json", bad)
+    col.add_upload("cy.csv", (class_folder / "cy.csv").read_bytes())
+    col.add_upload("e\x1b<b>.json", b"{")
+    col.add_upload("notes.txt", b"hello")
+    res = col.collect()
+    assert res.learners == ["cy"]
+    p = res.problems.set_index("file")
+    folder = tmp_path / "same"
+    folder.mkdir()
+    (folder / "dee.json").write_bytes(bad)
+    (folder / "e.json").write_bytes(b"{")
+    (folder / "notes.txt").write_text("hello")
+    q = collect_class(folder, small).problems.set_index("file")
+    assert p.at["dee.json (uploaded)", "problem"] == q.at["dee.json", "problem"]
+    assert "'X9' is not a rule" in p.at["dee.json (uploaded)", "problem"]
+    assert p.at["e\\x1b<b>.json (uploaded)", "problem"] == q.at["e.json", "problem"]
+    assert p.at["notes.txt (uploaded)", "kind"] == "ignored" == q.at["notes.txt", "kind"]
+    assert p.at["notes.txt (uploaded)", "problem"] == q.at["notes.txt", "problem"]
+    assert str(col._tmp) not in "".join(res.problems.problem)  # the private copy is not named
+    assert list(col._tmp.iterdir()) == []  # private copies are removed once read
+    assert (col._tmp.stat().st_mode & 0o777) == 0o700
+    assert col.uploads == sorted(["dee.json", "cy.csv", "e\x1b<b>.json", "notes.txt"])
+    assert col.source_words() == "4 uploaded files"
+
+
+def test_an_upload_is_read_once_and_replaced_by_a_new_one_of_the_same_name(class_folder, small):
+    reader = CountingReader()
+    col = ClassCollector(small, folder=class_folder, reader=reader)
+    col.collect()
+    cy = (class_folder / "cy.csv").read_bytes()
+    reader.names.clear()
+    assert col.add_upload("late.csv", cy) is False
+    assert col.add_upload("late.csv", cy) is True and len(reader.names) == 1  # same bytes
+    res = col.collect()
+    c = res.conflicts.set_index("file")  # cy's file in the folder and her upload: two files
+    assert set(c.index) == {"cy.csv", "late.csv (uploaded)"} and set(c.learner) == {"cy"}
+    other = log_for(class_folder.parent / "e", "eve", small, [("T1", "lock")])
+    assert col.add_upload("late.csv", other.export(class_folder.parent / "e.csv",
+                                                   format="csv").read_bytes()) is True
+    res = col.collect()
+    assert res.learners == ["ana", "bo", "cy", "eve"] and res.conflicts.empty
+    col.clear_uploads()
+    assert col.collect().learners == ["ana", "bo", "cy"]
+
+
+# ---------------------------------------------------------------- the class service
+
+def service_records(tmp_path, name, small, decisions):
+    """A learner's records as the service sends them: the log's lines, parsed."""
+    log = log_for(tmp_path / f"svc-{name}", name, small, decisions)
+    return [json.loads(line) for line in log.path.read_text().splitlines()[1:]]
+
+
+class FakeService:
+    """The class service client's contract: fetch_class(since) -> {cursor, learners}."""
+
+    def __init__(self):
+        self.stored = []  # (seq, learner, record)
+        self.calls = []
+        self.down = False
+
+    def add(self, learner, records):
+        for r in records:
+            self.stored.append((len(self.stored) + 1, learner, r))
+
+    def fetch_class(self, since=None):
+        self.calls.append(since)
+        if self.down:
+            raise ConnectionError("connection refused")
+        learners = {}
+        for seq, who, rec in self.stored:
+            if since is None or seq > since:
+                learners.setdefault(who, []).append(rec)
+        return {"cursor": len(self.stored), "learners": learners}
+
+
+def test_the_service_is_read_by_cursor_and_only_changed_learners_are_read_again(tmp_path,
+                                                                                small):
+    svc = FakeService()
+    svc.add("ana", service_records(tmp_path, "ana", small, [("T1", "suspend"), ("K1", "none")]))
+    svc.add("bo", service_records(tmp_path, "bo", small, [("T1", "none")]))
+    reader = CountingReader()
+    col = ClassCollector(small, service=svc, reader=reader)
+    res = col.collect()
+    assert res.learners == ["ana", "bo"] and svc.calls == [None] and col.cursor == 3
+    assert len(reader.names) == 2 and res.problems.empty
+    assert res.summary().startswith("2 learners in the class service")
+    reader.names.clear()
+    assert col.collect() is res and svc.calls[-1] == 3 and reader.names == []
+    svc.add("bo", service_records(tmp_path, "bo2", small, [("T1", "lock")])[-1:])
+    res = col.collect()
+    assert svc.calls[-1] == 3 and len(reader.names) == 1  # only bo's records again
+    d = res.decisions.set_index(["learner", "item_id"]).action
+    assert d[("bo", "T1")] == "lock" and d[("ana", "T1")] == "suspend"
+
+
+def test_service_records_are_checked_like_a_file(tmp_path, small):
+    svc = FakeService()
+    good = service_records(tmp_path, "ana", small, [("T1", "suspend")])
+    bad = [{**good[0], "rules": ["X9"]}]
+    svc.add("ana", good)
+    svc.add("eve", bad)
+    svc.add("odd\x1b", good)
+    svc.add("zed", [{**good[0], "item_id": "GONE"}, *service_records(tmp_path, "z", small,
+                                                                    [("K1", "none")])])
+    res = ClassCollector(small, service=svc).collect()
+    assert res.learners == ["ana", "zed"]
+    p = res.problems.set_index("file")
+    assert p.at["eve (class service)", "kind"] == "skipped"
+    assert p.at["eve (class service)", "problem"].startswith("record 0: ")
+    assert "'X9' is not a rule" in p.at["eve (class service)", "problem"]
+    assert p.at["odd\\x1b (class service)", "problem"].startswith("learner: contains control")
+    assert "item 'GONE' is not in this case file" in p.at["zed (class service)", "problem"]
+    for reply, field in (([], None), ({"cursor": True, "learners": {}}, "cursor"),
+                         ({"cursor": 1, "learners": []}, "learners"),
+                         ({"cursor": 1, "learners": {"a": {}}}, "learners['a']"),
+                         ({"cursor": 1, "learners": {"a": ["x"]}}, "learners['a']")):
+        with pytest.raises(kit.KitDataError) as err:
+            check_class_reply(reply)
+        assert err.value.file == "the class service" and err.value.column == field
+
+
+def test_an_unreachable_service_keeps_what_it_sent(tmp_path, small):
+    svc = FakeService()
+    svc.add("ana", service_records(tmp_path, "ana", small, [("T1", "suspend")]))
+    col = ClassCollector(small, service=svc)
+    assert col.collect().learners == ["ana"]
+    svc.down = True
+    res = col.collect()
+    assert res.learners == ["ana"]
+    note = res.problems.set_index("file").loc["the class service"]
+    assert note.kind == "note" and "could not be used (ConnectionError" in note.problem
+    assert "its records as of" in note.problem
+    svc.down = False
+    assert col.collect().problems.empty
+    # a refusal (the client raises KitDataError) and a reply of another shape: notes too
+    svc.fetch_class = lambda since=None: (_ for _ in ()).throw(kit.KitDataError(
+        "the class service answered 403 (it does not allow this)", file="http://hub/"))
+    res = col.collect()
+    assert "answered 403" in res.problems.problem.iloc[0] and res.learners == ["ana"]
+    svc.fetch_class = lambda since=None: {"cursor": "x", "learners": {}}
+    why = col.collect().problems.problem.iloc[0]
+    assert "column 'cursor'" in why and "whole number" in why
+
+
+def test_a_service_that_starts_again_empty_is_read_again_from_the_start(tmp_path, small):
+    svc = FakeService()
+    svc.add("ana", service_records(tmp_path, "ana", small, [("T1", "suspend")]))
+    svc.add("bo", service_records(tmp_path, "bo", small, [("T1", "none")]))
+    col = ClassCollector(small, service=svc)
+    assert col.collect().learners == ["ana", "bo"]
+    svc.stored = []
+    svc.add("cy", service_records(tmp_path, "cy", small, [("T1", "lock")]))
+    assert col.collect().learners == ["cy"] and svc.calls[-2:] == [2, None]
+
+
+def test_a_hand_in_file_and_the_service_are_two_files_of_one_learner(class_folder, small,
+                                                                    tmp_path):
+    svc = FakeService()
+    svc.add("bo", service_records(tmp_path, "bo", small, [("T1", "suspend")]))
+    res = ClassCollector(small, folder=class_folder, service=svc).collect()
+    c = res.conflicts.set_index("file")
+    assert set(c.index) == {"bo.json", "bo (class service)"}
+    assert c.used.to_dict() == {"bo.json": False, "bo (class service)": True}
+    assert res.summary().startswith(f"3 learners in {class_folder.name} and the class service")
+
+
+# ---------------------------------------------------------------- anonymous labels
+
+def test_labels_are_stable_unique_and_say_nothing_of_the_name():
+    names = [f"learner {n:04d}" for n in range(3000)] + ["Zoë", "Zoe\u0308", " Ana "]
+    labels = AnonymousLabels(secret=b"lesson")
+    first = [labels(n) for n in names]
+    assert [labels(n) for n in reversed(names)] == first[::-1]  # stable
+    assert labels("Zoë") == labels("Zoe\u0308") == labels(" Zoë")  # one name, one label
+    assert len(set(first)) == len(set(labels.mapping(names).values())) == len(names) - 1
+    assert all(x.startswith("Learner ") and len(x) >= len("Learner ") + 4 for x in first)
+    assert not any(n.strip().lower() in x.lower() for n, x in zip(names, first))
+    again = AnonymousLabels(secret=b"lesson")
+    assert [again(n) for n in names[:50]] == first[:50]  # the same key: the same labels
+    other = AnonymousLabels(secret=b"another lesson")
+    assert sum(other(n) == x for n, x in zip(names[:200], first[:200])) < 5
+    # without a key given, one key per kernel: a re-created dashboard keeps its labels
+    assert AnonymousLabels()("Ana") == AnonymousLabels(secret=session_secret())("Ana")
+    # labels do not follow the names' order (no alphabetical place is given away)
+    ordered = [labels(f"learner {n:04d}") for n in range(50)]
+    assert ordered != sorted(ordered)
+
+
+def test_labels_stay_unique_when_two_names_would_share_one(monkeypatch):
+    monkeypatch.setattr(kit.classnames, "LABEL_LENGTH", 1)  # 22 one-letter labels
+    labels = AnonymousLabels(secret=b"k")
+    names = [f"n{i}" for i in range(200)]
+    got = [labels(n) for n in names]
+    assert len(set(got)) == 200 and [labels(n) for n in names] == got
+    assert any(len(x) > len("Learner ") + 1 for x in got)
+
+
+# ---------------------------------------------------------------- the debrief
+
+def debrief_class(folder, small, rows):
+    """rows: (learner, item, action, rationale)."""
+    for who in dict.fromkeys(r[0] for r in rows):
+        log = DecisionLog.for_learner(who, folder=folder, casebook=small)
+        for _, item_id, action, why in (r for r in rows if r[0] == who):
+            log.record(item_id, [], action, why)
+    return collect_class(folder, small)
+
+
+@pytest.fixture
+def divided(tmp_path, small):
+    rows = []
+    # T1: none x2, suspend x2 (spread 2.5); T2: label x3, notice x1 (spread ~0.43);
+    # K1: everybody "remove" (no division); K2: none, lock, suspend, remove
+    for who, t1, t2, k2 in (("ana", "none", "label", "none"), ("bo", "none", "label", "lock"),
+                            ("cy", "suspend", "label", "suspend"),
+                            ("dee", "suspend", "notice", "remove")):
+        rows += [(who, "T1", t1, f"{who} on T1: <b>{t1}</b>" if who != "bo" else "  "),
+                 (who, "T2", t2, f"{who} on T2"), (who, "K1", "remove", f"{who} on K1"),
+                 (who, "K2", k2, f"{who} on K2")]
+    return debrief_class(tmp_path / "class", small, rows)
+
+
+def test_division_is_the_spread_of_levels_most_divided_first(divided, small, tmp_path):
+    t = division_table(divided, small)
+    assert t.item_id.tolist() == ["T1", "K2", "T2"]  # K1: everybody agreed
+    assert t.spread.tolist() == pytest.approx([2.5, math.sqrt(3.5), math.sqrt(3) / 4])
+    row = t.set_index("item_id").loc["T1"]
+    assert (row.n, row.mild_n, row.severe_n) == (4, 2, 2) and row.mean_level == 2.5
+    assert t.entropy.between(0, 1).all()
+    (tmp_path / "empty").mkdir()
+    assert division_table(collect_class(tmp_path / "empty", small), small).empty
+    assert debrief_items(collect_class(tmp_path / "empty", small), small, str) == []
+
+
+def test_debrief_pairs_are_opposite_anonymous_and_skip_blank_rationales(divided, small):
+    labels = AnonymousLabels(secret=b"k")
+    items = debrief_items(divided, small, labels, top=2, pairs=3)
+    assert [i.item_id for i in items] == ["T1", "K2"]
+    for it in items:
+        assert it.pairs
+        for mild, severe in it.pairs:
+            assert mild.level < it.mean_level < severe.level  # really opposite
+            assert mild.label.startswith("Learner ") and severe.label.startswith("Learner ")
+    t1 = items[0]
+    # bo wrote nothing on T1: only ana (none) against the two suspend rationales
+    assert len(t1.pairs) == 1
+    mild, severe = t1.pairs[0]
+    assert mild.label == labels("ana") and mild.rationale == "ana on T1: <b>none</b>"
+    assert severe.action == "suspend" and severe.label in (labels("cy"), labels("dee"))
+    assert t1.counts == {"none": 2, "label": 0, "notice": 0, "remove": 0, "lock": 0,
+                         "suspend": 2}
+    k2 = items[1]  # levels 0, 4, 5, 3: mean 3; mild: none (ana); severe: suspend, lock
+    assert [(m.action, s.action) for m, s in k2.pairs] == [("none", "suspend")]
+    everything = repr(items)
+    assert not any(f"'{n}'" in everything for n in ("ana", "bo", "cy", "dee"))
+
+
+# ---------------------------------------------------------------- exports
+
+def test_the_class_table_csv_round_trips_and_labels_replace_names(tmp_path, small):
+    rows = [("=Ana, the \"first\"", "T1", "suspend", "=HYPERLINK(\"http://x\")\nline two"),
+            ("=Ana, the \"first\"", "K1", "none", ""), ("Bo", "T1", "label", "+1; -2")]
+    res = debrief_class(tmp_path / "class", small, rows)
+    data = class_table_csv(res, small)
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = read_class_table_csv(data)
+    assert list(back.columns) == list(CLASS_CSV_COLUMNS) and len(back) == len(res.decisions)
+    assert back.learner.tolist() == res.decisions.learner.tolist()
+    assert back.item_id.tolist() == res.decisions.item_id.tolist()
+    assert back.action.tolist() == res.decisions.action.tolist()
+    assert back.level.tolist() == res.decisions.level.tolist()
+    assert back.rules.tolist() == res.decisions.rules.tolist()
+    assert back.rationale.tolist() == res.rationales.rationale.tolist()
+    assert back.title.tolist() == [f"{i} title" for i in res.decisions.item_id]
+    raw = data.decode("utf-8-sig")
+    import csv as _csv
+    import io as _io
+    cells = [c for row in _csv.reader(_io.StringIO(raw)) for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)  # formulas are guarded
+    labels = AnonymousLabels(secret=b"k")
+    anon = class_table_csv(res, small, labels)
+    assert b"Ana" not in anon and b"Bo," not in anon
+    assert read_class_table_csv(anon).learner.tolist() == [labels(n) for n in
+                                                           res.decisions.learner]
+    items = item_table_csv(res, small).decode("utf-8-sig")
+    assert items.splitlines()[0].startswith("item_id,leader,title,n,")
+    assert "Ana" not in items
+    with pytest.raises(kit.KitDataError, match="row 1"):
+        read_class_table_csv(b"a,b\r\n")
+
+
+def test_chart_exports_are_real_png_and_svg_made_offline(res, small):
+    import xml.etree.ElementTree as ET
+    charts = class_charts(res, small)
+    assert set(charts) == {"class-choices", "class-vs-twitter"}
+    svg = chart_svg(charts["class-choices"])
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg") and float(root.get("width")) > 100
+    png = chart_png(charts["class-vs-twitter"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width = int.from_bytes(png[16:20], "big")
+    assert width > 200
+    # nothing may leave the machine: a chart that asks for outside data is refused
+    with pytest.raises(Exception, match="not allowed"):
+        chart_svg({"data": {"url": "https://example.org/x.csv"}, "mark": "point"})

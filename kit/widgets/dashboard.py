@@ -1,25 +1,45 @@
-"""ClassDashboard: the teacher's view of a class's decisions.
+"""ClassDashboard: the teacher's view of a class's decisions, during the lesson and after.
 
-A folder box (default: the kit's decisions folder, ``kit.decisions.default_folder()``)
-and a Load button. Loading reads every learner file in the folder with
-:func:`kit.collect_class` (untrusted files: a bad one is skipped and listed with
-its reason, never fatal) and shows: how many learners, the files in a conflict
-(several files for one learner, or a file named for another learner; the first
-50 problems, then a count), names that look alike, the skipped files, the
-class's choices per item (chart), the class against Twitter (chart), Fleiss'
-kappa with a plain-language reading, and a per-item table.
+Sources, read together and each as untrusted input (:class:`kit.classsources.ClassCollector`):
+a class folder (default: the kit's decisions folder), files uploaded with *Upload files*
+(many at once; the same checks and messages as a class folder), and the class service
+when the kit runs under a JupyterHub that has one (:func:`kit.sync.class_service`).
+*Load* reads again; *Refresh every N s* does it by itself during the lesson, re-reading
+only files (or learners' records) that changed, and the dashboard says when it last did.
+
+It shows how many learners, the files in a conflict (several files for one learner, or a
+file named for another learner; the first 50 problems, then a count), names that look
+alike, the class's choices per item and the class against Twitter (charts), Fleiss'
+kappa with a plain-language reading, a per-item table, and a debrief panel: the items
+the class was most divided on, with opposite rationales side by side
+(:mod:`kit.debrief`). *Projector mode* hides every name behind a stable anonymous label
+(:class:`kit.classnames.AnonymousLabels`). *Downloads* gives the class table (CSV) and
+both charts (PNG, SVG), made on this machine.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+import threading
+import weakref
 from pathlib import Path
 
 import ipywidgets as W
 
-from ..classroom import agreement_words
 from ..casebook import default_casebook
-from ..words import blank, plural
-from ._common import ChartSlot, KitApp, esc, html_slot, labelled
+from ..classnames import AnonymousLabels
+from ..classroom import MAX_SHOWN_PROBLEMS, agreement_words
+from ..words import plural
+from . import classhtml
+from ._common import ChartSlot, KitApp, html_slot, labelled
+from .autorefresh import AutoRefresh
+
+#: Seconds between refreshes when *Refresh every N s* is on (the teacher can change it).
+REFRESH_SECONDS = 5
+#: The dashboard that refreshes by itself in this kernel (one at a time: re-running the
+#: notebook's cell makes a new dashboard, and the old one, no longer shown, stops).
+_LIVE = weakref.WeakSet()
+
 
 def kappa_reading(kappa: float) -> str:
     """Plain words for a kappa value, after Landis & Koch (1977); the class summary's words.
@@ -32,172 +52,294 @@ def kappa_reading(kappa: float) -> str:
     return agreement_words(kappa)
 
 
-def _pct(value) -> str:
-    return "" if blank(value) else f"{value:.0%}"
+def _service_client():
+    """The class service's client when the kit runs under a hub that has one, else None."""
+    try:
+        from .. import sync
+        return sync.class_service()
+    except Exception:  # noqa: BLE001 - no service: the dashboard reads files as before
+        return None
 
 
-def _num(value, fmt="{:.1f}") -> str:
-    return "" if blank(value) else fmt.format(value)
+def _button(description, tooltip, css, icon="", style=""):
+    b = labelled(W.Button(icon=icon, button_style=style, layout=W.Layout(width="auto")),
+                 description, tooltip)
+    b.add_class(css)
+    return b
 
 
 class ClassDashboard(KitApp):
-    """Load a class folder of learner decision files and see the class at a glance.
+    """The class at a glance, from a folder, uploaded files and the class service.
 
-    ``ClassDashboard(folder=None, casebook=None)``: ``folder`` defaults to the
-    kit's decisions folder. The folder is loaded at once when it exists; the
-    ``load`` button (CSS class ``kit-dash-load``) reloads it, e.g. after more
-    learners handed in. ``results`` is the :class:`kit.classroom.ClassResults`.
+    ``ClassDashboard(folder=None, casebook=None, service="auto", refresh=None,
+    projector=False, secret=None)``: ``folder`` defaults to the kit's decisions folder
+    (loaded at once when it exists); ``service`` is a class service client (an object
+    with ``fetch_class(since)``), None for none, or "auto" (:func:`kit.sync.class_service`);
+    ``refresh`` seconds between automatic refreshes (0: off; default: on every
+    :data:`REFRESH_SECONDS` s when the class service is used, else off); ``projector``
+    starts in projector mode; ``secret`` keys the anonymous labels (default: one per
+    kernel). ``results`` is the latest :class:`kit.classroom.ClassResults`,
+    ``collector`` the :class:`kit.classsources.ClassCollector`, ``labels`` the
+    :class:`kit.classnames.AnonymousLabels`. :meth:`close` stops the refresh; so does a
+    newer dashboard that starts refreshing (one refreshes at a time in a kernel).
 
     >>> import kit, tempfile
-    >>> dash = ClassDashboard(tempfile.mkdtemp(), kit.load_casebook())
+    >>> dash = ClassDashboard(tempfile.mkdtemp(), kit.load_casebook(), service=None)
     >>> dash.results.learners, "No learner decisions yet" in dash.overview.value
     ([], True)
     """
 
-    def __init__(self, folder=None, casebook=None):
+    def __init__(self, folder=None, casebook=None, service="auto", refresh=None,
+                 projector=False, secret=None):
         super().__init__("dash", title="Class dashboard")
-        if casebook is None:
-            casebook = default_casebook()
-        self.casebook = casebook
+        from ..classsources import ClassCollector
+        self.casebook = casebook if casebook is not None else default_casebook()
         self.results = None
+        self._shown = None  # the results the panels show
+        self._drawing = threading.RLock()
         if folder is None:
             from ..decisions import default_folder
             folder = default_folder()
-        self.folder = labelled(W.Text(value=str(folder),
-                                      layout=W.Layout(flex="1 1 260px", width="auto",
-                                                      min_width="0")),
-                               "Class folder",
-                               "The folder holding your learners' decision files "
-                               "(.decisions.jsonl, .json or .csv)")
-        self.folder.add_class("kit-dash-folder")
-        self.load = labelled(W.Button(button_style="primary", icon="refresh"), "Load",
-                             "Read every learner file in the folder (again)")
-        self.load.add_class("kit-dash-load")
-        self.load.on_click(self.safely(self._on_load))
-        bar = W.Box([self.folder, self.load], layout=W.Layout(flex_flow="row wrap", width="100%",
-                                                              align_items="center"))
+        client = _service_client() if isinstance(service, str) and service == "auto" else service
+        self.labels = AnonymousLabels(secret)
+        self.collector = ClassCollector(self.casebook, service=client)
+        self._client = client
+        self.auto_refresh = AutoRefresh(self.safely(self.refresh), REFRESH_SECONDS,
+                                        alive=lambda: getattr(self, "comm", True) is not None)
+        self.set_body(self._sources_bar(folder, client), self._lesson_bar(projector),
+                      *self._panels())
+        if Path(str(folder)).expanduser().is_dir() or client is not None:
+            self.safely(self._on_load)()
+        seconds = (REFRESH_SECONDS if client is not None else 0) if refresh is None else refresh
+        if seconds:
+            self.every.value = max(self.every.min, min(self.every.max, int(seconds)))
+            self.auto.value = True
 
+    # -- building -----------------------------------------------------------------------
+    def _sources_bar(self, folder, client):
+        wide = W.Layout(flex="1 1 260px", width="auto", min_width="0")
+        self.folder = labelled(W.Text(value=str(folder), layout=wide), "Class folder",
+                               "The folder holding your learners' decision files "
+                               "(.decisions.jsonl, .json or .csv); leave it empty for none")
+        self.folder.add_class("kit-dash-folder")
+        self.load = _button("Load", "Read every learner file in the folder (again)",
+                            "kit-dash-load", icon="refresh", style="primary")
+        self.load.on_click(self.safely(self._on_load))
+        self.upload = W.FileUpload(accept=".jsonl,.json,.csv", multiple=True,
+                                   description="Upload files", layout=W.Layout(width="auto"))
+        self.upload.tooltip = ("Add learners' decision files from this computer (several "
+                               "at once); each is checked like a file in the class folder")
+        self.upload.add_class("kit-dash-upload")
+        self.upload.observe(self.safely(self._on_upload), names="value")
+        self.clear_uploads = _button("Forget uploads", "Leave the uploaded files out again",
+                                     "kit-dash-clear-uploads", icon="times")
+        self.clear_uploads.disabled = True
+        self.clear_uploads.on_click(self.safely(self._on_clear_uploads))
+        self.use_service = labelled(W.Checkbox(value=client is not None, indent=False,
+                                               layout=W.Layout(width="auto")),
+                                    "Class service", "Read the records your learners' "
+                                    "kernels sent to the class service on this hub")
+        self.use_service.add_class("kit-dash-service")
+        self.use_service.layout.display = None if client is not None else "none"
+        self.use_service.observe(self.safely(self._on_service), names="value")
+        row = W.Layout(flex_flow="row wrap", width="100%", align_items="center")
+        return W.VBox([W.Box([self.folder, self.load], layout=row),
+                       W.Box([self.upload, self.clear_uploads, self.use_service], layout=row)],
+                      layout=W.Layout(width="100%"))
+
+    def _lesson_bar(self, projector):
+        self.auto = labelled(W.ToggleButton(value=False, icon="clock-o",
+                                            layout=W.Layout(width="auto")),
+                             f"Refresh every {REFRESH_SECONDS} s",
+                             "Read new and changed files by itself during the lesson")
+        self.auto.add_class("kit-dash-auto")
+        self.every = labelled(W.BoundedIntText(value=REFRESH_SECONDS, min=2, max=600,
+                                               layout=W.Layout(width="150px")),
+                              "Seconds", "Seconds between two automatic refreshes")
+        self.every.add_class("kit-dash-every")
+        self.auto.observe(self.safely(self._on_auto), names="value")
+        self.every.observe(self.safely(self._on_auto), names="value")
+        self.projector = labelled(W.ToggleButton(value=bool(projector), icon="eye-slash",
+                                                 layout=W.Layout(width="auto")),
+                                  "Projector mode (hide names)",
+                                  "Show anonymous labels instead of learners' names "
+                                  "everywhere, exports included")
+        self.projector.add_class("kit-dash-projector")
+        self.projector.observe(self.safely(self._on_projector), names="value")
+        self.refreshed = html_slot("kit-dash-refreshed", width="auto")
+        return W.Box([self.auto, self.every, self.projector, self.refreshed],
+                     layout=W.Layout(flex_flow="row wrap", width="100%", align_items="center"))
+
+    def _panels(self):
         self.overview = html_slot("kit-dash-overview")
         self.problems = html_slot("kit-dash-problems")
         self.kappa = html_slot("kit-dash-kappa")
         self.distribution_chart = ChartSlot("kit-dash-distribution")
         self.vs_twitter_chart = ChartSlot("kit-dash-vs-twitter")
         self.table = html_slot("kit-dash-table")
-        self.set_body(bar, self.overview, self.problems, self.kappa,
-                      W.HTML("<h4>What the class chose, item by item</h4>"),
-                      self.distribution_chart,
-                      W.HTML("<h4>The class against Twitter</h4>"), self.vs_twitter_chart,
-                      self.table)
-        if Path(str(folder)).is_dir():
-            self.safely(self._on_load)()
+        self.debrief = html_slot("kit-dash-debrief")
+        self.exports = [
+            _button("Class table (CSV)", "The class's decisions, one row per learner and item "
+                    "(anonymous labels in projector mode)", "kit-dash-export-csv", "download"),
+            _button("Per item (CSV)", "The per-item table", "kit-dash-export-items", "download"),
+            _button("Charts (PNG)", "Both charts as pictures", "kit-dash-export-png", "download"),
+            _button("Charts (SVG)", "Both charts as drawings that scale", "kit-dash-export-svg",
+                    "download")]
+        for b, kind in zip(self.exports, ("csv", "items", "png", "svg")):
+            b.on_click(self.safely(lambda _b, kind=kind: self.export(kind)))
+        self.downloads = W.VBox(layout=W.Layout(width="100%"))
+        self.downloads.add_class("kit-dash-downloads")
+        return (self.overview, self.problems, self.kappa,
+                W.HTML("<h4>What the class chose, item by item</h4>"), self.distribution_chart,
+                W.HTML("<h4>The class against Twitter</h4>"), self.vs_twitter_chart, self.table,
+                W.HTML("<h4>Debrief: where the class was most divided</h4>"), self.debrief,
+                W.HTML("<h4>Downloads for handouts</h4>"),
+                W.Box(self.exports, layout=W.Layout(flex_flow="row wrap", width="100%")),
+                self.downloads)
 
+    # -- reading ------------------------------------------------------------------------
     def _on_load(self, _=None):
-        from ..classroom import collect_class
         folder = self.folder.value.strip()
-        if not folder:
-            self.show_info("Type the folder that holds the learners' files, then Load.")
+        self.collector.set_folder(Path(folder).expanduser() if folder else None)
+        if not folder and not self.collector.uploads and self.collector.service is None:
+            self.show_info("Type the folder that holds the learners' files, or upload "
+                           "their files, then Load.")
             return
-        res = collect_class(Path(folder).expanduser(), self.casebook)
-        self.results = res
-        self._render(res)
-        self.show_info(f"Loaded {plural(len(res.learners), 'learner')} from {folder}.")
+        res = self.refresh()
+        where = folder or self.collector.source_words()
+        self.show_info(f"Loaded {plural(len(res.learners), 'learner')} from {where}.")
+
+    def refresh(self):
+        """Read what changed (all sources) and show it; returns the results. One refresh
+        at a time (a click and the automatic refresh never draw at once)."""
+        with self._drawing:
+            res = self.collector.collect()
+            self.results = res
+            if res is not self._shown:
+                self._render(res)
+            self._show_refreshed()
+            return res
+
+    def _show_refreshed(self):
+        c = self.collector
+        if c.last_refresh is None:
+            self.refreshed.value = ""
+            return
+        when = c.last_refresh.astimezone().strftime("%H:%M:%S")
+        auto = (f"; refreshing every {self.every.value} s" if self.auto_refresh.running
+                else "")
+        self.refreshed.value = (f'<span class="kit-muted" role="status">Last refreshed {when}'
+                                f" ({plural(c.last_read, 'file')} read again){auto}.</span>")
+
+    def _on_upload(self, change):
+        files = change.get("new") or ()
+        if not files:
+            return
+        replaced = 0
+        for f in files:
+            replaced += bool(self.collector.add_upload(str(f["name"]), bytes(f["content"])))
+        self.upload.value = ()  # the same files can be uploaded again after a change
+        self.clear_uploads.disabled = False
+        res = self.refresh()
+        more = f" ({replaced} replaced an earlier upload of the same name)" if replaced else ""
+        self.show_info(f"Read {plural(len(files), 'uploaded file')}{more}: "
+                       f"{plural(len(res.learners), 'learner')} in the class now.")
+
+    def _on_clear_uploads(self, _=None):
+        self.collector.clear_uploads()
+        self.clear_uploads.disabled = True
+        self.refresh()
+        self.show_info("The uploaded files are left out again.")
+
+    def _on_service(self, change):
+        self.collector.service = self._client if change["new"] else None
+        self.refresh()
+
+    def _on_auto(self, _=None):
+        self.auto.description = f"Refresh every {self.every.value} s"
+        if self.auto.value:
+            for other in list(_LIVE):
+                if other is not self:
+                    other.auto.value = False  # one live dashboard per kernel: the newest
+                    other.show_info("Stopped refreshing: a newer class dashboard refreshes "
+                                    "by itself now.")
+            _LIVE.add(self)
+            self.auto_refresh.start(self.every.value)
+        else:
+            _LIVE.discard(self)
+            self.auto_refresh.stop()
+        self._show_refreshed()
+
+    def _on_projector(self, _=None):
+        with self._drawing:
+            if self.results is not None:
+                self._render(self.results, charts=False)
+        self.downloads.children = ()  # a download made with names must not stay on screen
+
+    def close(self):
+        """Stop refreshing and close the dashboard's widgets."""
+        _LIVE.discard(self)
+        self.auto_refresh.stop()
+        super().close()
 
     # -- rendering ------------------------------------------------------------------------
-    def _render(self, res):
-        n = len(res.learners)
-        if n == 0:
-            self.overview.value = ('<div class="kit-card"><p>No learner decisions yet in this '
-                                   "folder.</p></div>")
+    def _name(self):
+        return self.labels if self.projector.value else None
+
+    def _render(self, res, charts=True):
+        from ..debrief import debrief_items
+        projector = self.projector.value
+        self.overview.value = classhtml.overview_html(res, self._name())
+        self.problems.value = classhtml.problems_html(res, MAX_SHOWN_PROBLEMS, projector,
+                                                      self.labels)
+        self.kappa.value = classhtml.kappa_html(res, kappa_reading)
+        self.table.value = classhtml.item_table_html(res, self.casebook)
+        self.debrief.value = classhtml.debrief_html(
+            debrief_items(res, self.casebook, self.labels), self.casebook)
+        if charts:
+            from .. import charts as ch
+            if len(res.learners):
+                self.distribution_chart.update(ch.class_distribution_chart(res.distribution,
+                                                                           self.casebook))
+                self.vs_twitter_chart.update(ch.class_vs_twitter_chart(res.vs_twitter,
+                                                                       self.casebook))
+            else:
+                self.distribution_chart.update(None)
+                self.vs_twitter_chart.update(None)
+        self._shown = res
+
+    # -- downloads ------------------------------------------------------------------------
+    def export(self, kind: str) -> list:
+        """Offer a download of ``kind``: "csv" (the class table, names or labels as
+        shown), "items" (the per-item table), "png" or "svg" (both charts). Returns the
+        (filename, bytes) made."""
+        from .. import classexport as ex
+        from .download import download_link
+        res = self.results
+        if res is None:
+            self.show_info("Load the class first.")
+            return []
+        day = dt.date.today().isoformat()
+        anon = "-anonymous" if self.projector.value else ""
+        if kind == "csv":
+            made = [(f"class-decisions{anon}-{day}.csv", "text/csv",
+                     ex.class_table_csv(res, self.casebook, self._name()))]
+        elif kind == "items":
+            made = [(f"class-items-{day}.csv", "text/csv", ex.item_table_csv(res, self.casebook))]
+        elif kind in ("png", "svg"):
+            draw = ex.chart_png if kind == "png" else ex.chart_svg
+            mime = "image/png" if kind == "png" else "image/svg+xml"
+            made = [(f"{name}-{day}.{kind}", mime, draw(chart))
+                    for name, chart in ex.class_charts(res, self.casebook).items()]
         else:
-            from ..classroom import shown as _shown
-            shown = ", ".join(esc(_shown(x)) for x in res.learners[:30])
-            more = f" and {n - 30} more" if n > 30 else ""
-            self.overview.value = (f'<div class="kit-card"><p><b>{plural(n, "learner")}</b>, '
-                                   f"{len(res.decisions)} decisions.</p>"
-                                   f"<p class='kit-muted'>{shown}{more}</p></div>")
-        self.problems.value = self._problems_html(res)
-        self.kappa.value = self._kappa_html(res)
-        from .. import charts
-        if n:
-            self.distribution_chart.update(charts.class_distribution_chart(res.distribution, self.casebook))
-            self.vs_twitter_chart.update(charts.class_vs_twitter_chart(res.vs_twitter, self.casebook))
-        else:
-            self.distribution_chart.update(None)
-            self.vs_twitter_chart.update(None)
-        self.table.value = self._table_html(res)
-
-    def _problems_html(self, res) -> str:
-        from ..classroom import MAX_SHOWN_PROBLEMS
-        p = res.problems
-        names = getattr(res, "check_names", None) or []
-        out = []
-        if names:
-            groups = "".join(f"<li>{' / '.join(esc(n) for n in g)}</li>" for g in names)
-            out.append('<div class="kit-note kit-dash-names" role="status"><b>Check these '
-                       "names</b>: they look alike. Are they different people? If one person "
-                       f"used two spellings, keep one file.<ul>{groups}</ul></div>")
-        if not len(p):
-            return "".join(out)
-        words = {"skipped": "skipped (not used)", "conflict": "conflict",
-                 "note": "used, with a note", "ignored": "not read"}
-        order = {"conflict": 0, "skipped": 1, "note": 2, "ignored": 3}
-        p = p.assign(_o=p["kind"].map(order).fillna(4)).sort_values(["_o", "file"],
-                                                                     kind="stable")
-        shown = p.head(MAX_SHOWN_PROBLEMS)
-        rows = "".join(f"<tr><td>{esc(r.file)}</td><td>{esc(words.get(r.kind, r.kind))}</td>"
-                       f"<td>{esc(r.problem)}</td></tr>" for r in shown.itertuples(index=False))
-        if len(p) > len(shown):
-            rows += (f"<tr><td colspan='3'>… and {len(p) - len(shown):,} more "
-                     "(see <code>results.problems</code>)</td></tr>")
-        conflicts = int((p["kind"] == "conflict").sum())
-        skipped = int((p["kind"] == "skipped").sum())
-        heads = []
-        if conflicts:
-            heads.append(f"{plural(conflicts, 'file')} in a conflict: one learner with several "
-                         "files, or a file named for another learner. Nothing was merged; "
-                         "check them and keep one file per learner")
-        if skipped:
-            heads.append(f"{plural(skipped, 'file')} could not be used")
-        head = ". ".join(heads) if heads else "Notes on the files"
-        out.append(f'<div class="kit-note kit-dash-files" role="status"><b>{esc(head)}</b>'
-                   '<div style="overflow-x:auto"><table class="kit-table"><tr><th>File</th>'
-                   f"<th>Status</th><th>Why</th></tr>{rows}</table></div></div>")
-        return "".join(out)
-
-    def _kappa_html(self, res) -> str:
-        k = res.fleiss_kappa
-        if k is None or math.isnan(k):
-            return (f'<div class="kit-card"><b>Agreement in the class (Fleiss\' kappa)</b>: not '
-                    f"available: {esc(res.kappa_note)}.</div>")
-        return (f'<div class="kit-card"><b>Agreement in the class (Fleiss\' kappa)</b>: '
-                f"{k:.2f}, {esc(kappa_reading(k))}.<br><span class='kit-muted'>Based on "
-                f"{esc(res.kappa_note)}. 1 means everyone chose the same action on every item, "
-                "0 no more agreement than chance. Reading by Landis &amp; Koch (1977): below 0 "
-                "poor, up to 0.20 slight, 0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 "
-                "substantial, above 0.80 almost perfect. A rule of thumb, not a test.</span></div>")
-
-    def _table_html(self, res) -> str:
-        v = res.vs_twitter
-        if not len(res.learners):
-            return ""
-        names = self.casebook.action_names
-        head = ("<tr><th>Item</th><th>Leader</th><th>Title</th><th>Learners</th>"
-                "<th>Most chosen</th><th>Twitter</th><th>Agree with Twitter</th>"
-                "<th>Mean gap (steps)</th></tr>")
-        body = []
-        for r in v.itertuples(index=False):
-            modal = names.get(r.modal_action, r.modal_action) if r.modal_action else ""
-            if r.modal_tied:
-                modal += " (tie)"
-            body.append(f"<tr><td>{esc(r.item_id)}</td><td>{esc(r.leader)}</td>"
-                        f"<td>{esc(r.title)}</td><td>{r.n}</td><td>{esc(modal)}</td>"
-                        f"<td>{esc(names.get(r.twitter_action, r.twitter_action))}</td>"
-                        f"<td>{_pct(r.share_agree_twitter)}</td>"
-                        f"<td>{_num(r.mean_gap, '{:+.1f}')}</td></tr>")
-        return ('<p class="kit-muted">Mean gap: the class\'s average ladder level minus '
-                "Twitter's (positive: the class was stricter).</p>"
-                f'<div style="overflow-x:auto"><table class="kit-table">{head}{"".join(body)}'
-                "</table></div>")
+            raise ValueError(f"unknown export {kind!r}")
+        links = []
+        for name, mime, data in made:
+            link = download_link(data, name, mime, f"Download {name}")
+            links.append(link if isinstance(link, W.Widget) else W.HTML(str(link)))
+        self.downloads.children = tuple(links)
+        self.show_info(f"Ready: {', '.join(n for n, _, _ in made)}. Click to download.")
+        return [(n, d) for n, _, d in made]
 
     def status_line(self) -> str:
         r = self.results
@@ -208,3 +350,6 @@ class ClassDashboard(KitApp):
         k = "n/a" if math.isnan(r.fleiss_kappa) else f"{r.fleiss_kappa:.2f}"
         extra = f", {conflicts} files in conflict" if conflicts else ""
         return f"dash: {len(r.learners)} learners, {skipped} files skipped{extra}, kappa {k}"
+
+
+__all__ = ["ClassDashboard", "kappa_reading", "REFRESH_SECONDS"]
