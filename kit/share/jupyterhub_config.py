@@ -15,6 +15,11 @@
 #                        e.g. postgresql+psycopg://kit:SECRET@db.example.org/kit
 #                        (default: a SQLite file casebook-class.sqlite in KIT_SERVICE_DATA_DIR)
 #   KIT_SERVICE_DATA_DIR folder of that SQLite file (default: the hub's working directory)
+#   KIT_SERVICE_PYTHON   the Python that runs the service (default: the hub's own); it needs
+#                        the kit and its requirements, e.g. the learners' environment
+#   KIT_CLASS_SERVICE_URL the address learners' kernels send to (default: the service's own
+#                        loopback address; with servers in containers or on other machines,
+#                        the hub's public address + /services/casebook/)
 #   KIT_SERVICE_API_TOKEN set it to run the service yourself (external, e.g. under systemd
 #                        on another machine): the hub then only routes to it and checks its
 #                        token; start `python -m kit.service` with the environment that
@@ -55,7 +60,7 @@ service = {
 if EXTERNAL_TOKEN:   # run by you: the hub routes to it and knows its token
     service["api_token"] = EXTERNAL_TOKEN
 else:                # run by the hub
-    service["command"] = [sys.executable, "-m", "kit.service"]
+    service["command"] = [os.environ.get("KIT_SERVICE_PYTHON", sys.executable), "-m", "kit.service"]
     service["environment"] = service_env
 c.JupyterHub.services = [service]
 
@@ -69,7 +74,7 @@ c.JupyterHub.services = [service]
 c.JupyterHub.load_roles = [
     {
         "name": "user",
-        "scopes": ["self", f"access:services!service={SERVICE}"],
+        "scopes": ["self", f"access:services!service={SERVICE}", f"read:services!service={SERVICE}"],
     },
     {
         "name": "casebook-service",
@@ -95,10 +100,15 @@ c.Spawner.server_token_scopes = [
     "users:activity!user",
     "access:servers!server",
     f"access:services!service={SERVICE}",
+    f"read:services!service={SERVICE}",   # lets the kit find the service by name
 ]
 # Where the kit sends decisions from a learner's kernel: the service's own address (the
 # kernels run on this machine). With servers in containers or on other machines, set it to
 # the hub's public address instead, e.g. https://hub.example.org/services/casebook/
-c.Spawner.environment = {
-    "KIT_CLASS_SERVICE_URL": f"{SERVICE_URL}/services/{SERVICE}/",
-}
+# (Any environment your own configuration already gives learners' servers is kept.)
+_learner_env = {"KIT_CLASS_SERVICE_URL": os.environ.get("KIT_CLASS_SERVICE_URL",
+                                                        f"{SERVICE_URL}/services/{SERVICE}/")}
+if "environment" in c.Spawner:
+    c.Spawner.environment.update(_learner_env)
+else:
+    c.Spawner.environment = _learner_env
