@@ -400,14 +400,17 @@ def test_a_stopped_and_restarted_service_loses_nothing(hub, casebook):
 
 
 def test_without_the_address_the_hub_is_asked(hub):
-    """No KIT_CLASS_SERVICE_URL: the hub's API says where the service is (a token allowed
-    to read the service's model); a token that may not gets None, with nothing raised."""
+    """No KIT_CLASS_SERVICE_URL: the hub's API says where the service is (the shipped config
+    lets every user read the service's model); a token the hub refuses gets None, with
+    nothing raised."""
     env = {"JUPYTERHUB_API_URL": hub.api_url.rstrip("/"), "JUPYTERHUB_USER": "ana"}
     found = sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.admin_token})
     assert found is not None
     assert found.url == f"http://127.0.0.1:{hub.service_port}/services/casebook/"
     assert sync.ClassService(found.url, hub.token("ana"), "ana").service_status()["user"] == "ana"
-    assert sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.token("ana")}) is None
+    mine = sync.class_service({**env, "JUPYTERHUB_API_TOKEN": hub.token("ana")})
+    assert mine is not None and mine.url == found.url
+    assert sync.class_service({**env, "JUPYTERHUB_API_TOKEN": "not-a-hub-token"}) is None
 
 
 def test_direct_saves_and_the_survey_are_sent_too(hub, casebook):
