@@ -11,6 +11,7 @@ examples, in docs/decision-format.md.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 
@@ -75,6 +76,26 @@ def record_line(rec) -> bytes:
         v = rec[f]
         out[f] = list(v) if isinstance(v, tuple) else v
     return _dump(out)
+
+
+def record_id(learner, rec) -> str:
+    """A record's identity for the class service: sha256 hex of the learner's name, a NUL
+    and the record's canonical JSON (the fields :func:`record_line` writes, sorted keys,
+    no spaces). The same record of the same learner always has the same id, so sending
+    it twice stores it once.
+
+    >>> rec = {"type": "answer", "section": "survey", "question_id": "q1", "answer": ("a",),
+    ...        "rationale": "", "answered_at": "2024-05-01T12:00:00.000000Z"}
+    >>> record_id("Zoë", rec) == record_id("Zoë", {**rec, "answer": ["a"]}) != record_id("Zo", rec)
+    True
+    """
+    fields = DECISION_FIELDS if rec["type"] == "decision" else ANSWER_FIELDS
+    plain = {"type": rec["type"]}
+    for f in fields:
+        v = rec[f]
+        plain[f] = list(v) if isinstance(v, tuple) else v
+    canonical = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((learner + "\0" + canonical).encode("utf-8")).hexdigest()
 
 
 class ParsedLog:

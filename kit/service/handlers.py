@@ -1,0 +1,223 @@
+"""The class service's HTTP handlers (tornado), authenticated by JupyterHub.
+
+The API handlers take a hub token (``Authorization: token ...``, checked with
+:class:`jupyterhub.services.auth.HubAuth`); the page and the CSV also take the hub's
+OAuth login (:class:`~jupyterhub.services.auth.HubOAuth`, a cookie). Who may do what:
+
+=========================  ===============================================================
+``GET api/status``         anybody the hub lets use this service
+``POST api/records``       a hub user, for themself only (a body naming anybody else: 403)
+``GET api/records/<name>`` that user themself, or a teacher (anybody else, or an unknown
+                           name: 403, so names cannot be probed)
+``GET api/class``          teachers only (members of the teachers group)
+``GET api/class.csv``      teachers only
+``GET`` (the root page)    a teacher sees the class, a learner their own counts
+=========================  ===============================================================
+
+No token, or a token the hub does not know: 401; a token without access to this
+service, or a request the user may not make: 403. Errors are JSON
+``{"status": code, "message": "..."}``.
+"""
+from __future__ import annotations
+
+import json
+
+from jupyterhub.services.auth import (HubAuthenticated, HubOAuthenticated, UserNotAllowed)
+from tornado import web
+from tornado.ioloop import IOLoop
+
+from ..decisions.checks import same_name
+from . import checks, page
+from .checks import Refused, dumps
+
+API_VERSION = 1
+
+
+class _Base(web.RequestHandler):
+    """Common to every handler: the shared state, async hub auth, JSON errors."""
+
+    def initialize(self, state):
+        self.state = state
+
+    async def prepare(self):
+        # Identify the user without blocking the loop (HubAuthenticated's own
+        # get_current_user would wait for the hub synchronously).
+        model = await self.hub_auth.get_user(self, sync=False)
+        self._denied = False
+        if model:
+            try:
+                model = self.check_hub_user(model)
+            except UserNotAllowed:
+                model, self._denied = None, True
+        self._hub_auth_user_cache = model
+
+    def run(self, fn, *args):
+        """Run blocking (database) work in the service's thread pool."""
+        return IOLoop.current().run_in_executor(self.state.pool, fn, *args)
+
+    def user(self) -> dict:
+        """The signed-in hub user's model, or Refused 401/403."""
+        model = self.current_user
+        if model is None:
+            if self._denied or self.hub_auth.get_token(self, in_cookie=False):
+                raise Refused(403, "this hub token is not allowed to use the class service")
+            raise Refused(401, "sign in through JupyterHub: send the header "
+                          "'Authorization: token <your hub API token>'")
+        if model.get("kind", "user") != "user":
+            raise Refused(403, "only hub users (learners and teachers) use the class service")
+        return model
+
+    async def is_teacher(self, model) -> bool:
+        return await self.state.teachers.has(model["name"])
+
+    async def teacher(self) -> dict:
+        model = self.user()
+        if not await self.is_teacher(model):
+            raise Refused(403, f"the class results are for teachers (members of the hub group "
+                          f"{self.state.settings.teachers_group!r}) only")
+        return model
+
+    def send_json(self, obj, status=200):
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(dumps(obj))
+
+    def _handle_request_exception(self, e):
+        if isinstance(e, Refused):
+            if self._finished:
+                return
+            self.clear()
+            return self.send_json({"status": e.status, "message": e.message}, e.status)
+        return super()._handle_request_exception(e)
+
+    def write_error(self, status_code, **kwargs):
+        message = self._reason
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        self.send_json({"status": status_code, "message": message}, status_code)
+
+
+class _Api(HubAuthenticated, _Base):
+    """A token-authenticated API handler (never redirects to a login page)."""
+
+    def initialize(self, state):
+        super().initialize(state)
+        self.hub_auth = state.hub_auth
+
+    def check_xsrf_cookie(self):
+        return None   # token authentication only: no cookies, nothing to forge
+
+
+class StatusHandler(_Api):
+    async def get(self):
+        model = self.user()
+        self.send_json({"service": "casebook", "version": API_VERSION, "user": model["name"],
+                        "teacher": await self.is_teacher(model)})
+
+
+@web.stream_request_body
+class RecordsHandler(_Api):
+    """POST api/records: a learner sends their records; idempotent by record id."""
+
+    async def prepare(self):
+        await super().prepare()
+        # A body over the limit is read and dropped (not kept in memory), then refused
+        # (413): refusing before reading it would cut the connection under the proxy.
+        self._chunks, self._size = [], 0
+
+    def data_received(self, chunk):
+        self._size += len(chunk)
+        if self._size <= checks.MAX_BODY + 1:
+            self._chunks.append(chunk)
+
+    async def post(self):
+        model = self.user()
+        raw = b"".join(self._chunks)
+        if self._size > len(raw):
+            raise Refused(413, f"the request is {self._size:,} bytes; at most "
+                          f"{checks.MAX_BODY:,} are allowed: send the records in smaller batches")
+        # checking up to 5,000 records takes a moment: off the event loop too
+        recs = await self.run(checks.check_body, raw, model["name"], self.state.vocab)
+        added = await self.state.writer.add(model["name"], recs)
+        self.send_json({"stored": added.stored, "known": added.known, "ids": added.ids})
+
+
+class LearnerHandler(_Api):
+    """GET api/records/<name>: that learner's records (themself or a teacher)."""
+
+    async def get(self, name):
+        model = self.user()
+        if not same_name(name, model["name"]) and not await self.is_teacher(model):
+            raise Refused(403, "you can read only your own records")
+        learner = model["name"] if same_name(name, model["name"]) else name
+        recs, ids = await self.run(self.state.store.records_of, learner)
+        self.send_json({"format": checks.SYNC_FORMAT, "version": checks.SYNC_VERSION,
+                        "learner": learner, "records": recs, "ids": ids})
+
+
+class ClassHandler(_Api):
+    """GET api/class?since=<cursor>: every record stored after the cursor (teachers)."""
+
+    async def get(self):
+        await self.teacher()
+        cursor = checks.parse_cursor(self.get_argument("since", None))
+        top, raw = await self.run(self.state.store.since_raw, cursor)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        # the stored records are already canonical JSON: joined, not decoded and re-encoded
+        self.write(f'{{"cursor":{int(top)},"learners":{{'.encode())
+        for n, (name, bodies) in enumerate(raw.items()):
+            head = ("," if n else "") + json.dumps(name, ensure_ascii=False) + ":["
+            self.write((head + ",".join(bodies) + "]").encode("utf-8"))
+            if n % 1000 == 999:
+                await self.flush()
+        self.finish(b"}}")
+
+
+class _Page(HubOAuthenticated, _Base):
+    """A browser page: the hub's OAuth login (a cookie), or a token."""
+
+    def initialize(self, state):
+        super().initialize(state)
+        self.hub_auth = state.hub_oauth
+
+    def needs_login(self) -> bool:
+        """Nobody signed in, and no token sent: a browser to send to the hub's login."""
+        return (self.current_user is None and not self._denied
+                and not self.hub_auth.get_token(self, in_cookie=False))
+
+
+class ClassCsvHandler(_Page):
+    """GET api/class.csv: the latest decision of every learner, as the kit's CSV export."""
+
+    async def get(self):
+        if self.needs_login():
+            return self.redirect(self.get_login_url())
+        await self.teacher()
+        _, learners = await self.run(self.state.store.since, 0)
+        body = await self.run(page.class_csv, learners)
+        self.set_header("Content-Type", "text/csv; charset=UTF-8")
+        self.set_header("Content-Disposition", 'attachment; filename="class-decisions.csv"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
+
+
+class PageHandler(_Page):
+    """The service's root page: the class (teachers) or the learner's own counts."""
+
+    async def get(self):
+        if self.needs_login():
+            return self.redirect(self.get_login_url())
+        model = self.user()
+        if await self.is_teacher(model):
+            counts = await self.run(self.state.store.counts)
+            html = page.teacher_page(model["name"], counts)
+        else:
+            mine = await self.run(self.state.store.count_of, model["name"])
+            html = page.learner_page(model["name"], mine)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(html)
+

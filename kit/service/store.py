@@ -1,0 +1,261 @@
+"""The class service's storage: every learner's records in one SQL table, through SQLAlchemy.
+
+One row per record a learner sent: ``seq`` (a sequence number, the order the service
+stored it in), ``learner`` (the hub name), ``record_id`` (:func:`kit.decisions.formats.
+record_id`), ``kind`` ("decision" or "answer"), ``body`` (the checked record as canonical
+JSON) and ``stored_at``. ``(learner, record_id)`` is unique, so a record sent twice is
+stored once.
+
+SQLite (the default, a file) runs in WAL mode with a busy timeout, so readers never wait
+for a writer and writers queue briefly instead of failing. On PostgreSQL every write
+transaction first takes one advisory lock: writes are short, and holding them one at a
+time makes ``seq`` grow in commit order, so a reader's ``since`` cursor never skips a
+record that a slower, concurrent transaction committed later.
+
+Every method is blocking (plain SQLAlchemy); the web app runs them in a thread pool.
+
+>>> store = Store("sqlite://")
+>>> rec = {"type": "answer", "section": "survey", "question_id": "q1", "answer": "agree",
+...        "rationale": "", "answered_at": "2024-05-01T12:00:00.000000Z"}
+>>> store.add("ana", [rec]).stored, store.add("ana", [rec]).known
+(1, 1)
+>>> cursor, learners = store.since(0)
+>>> cursor, list(learners), learners["ana"][0]["answer"]
+(1, ['ana'], 'agree')
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..decisions.formats import record_id
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+_PG_LOCK = 0x6B697431   # the advisory lock key of this table's writers ("kit1")
+_CHUNK = 500             # ids per IN (...) query
+
+metadata = sa.MetaData()
+records = sa.Table(
+    "kit_records", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("learner", sa.Unicode(400), nullable=False),
+    sa.Column("record_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("body", sa.UnicodeText, nullable=False),
+    sa.Column("stored_at", sa.String(32), nullable=False),
+    # record_id first: ids already include the learner, so a batch is looked up by id alone
+    sa.UniqueConstraint("record_id", "learner", name="kit_records_record_learner"),
+    sa.Index("kit_records_learner_seq", "learner", "seq"),
+)
+meta = sa.Table(
+    "kit_meta", metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Unicode(200), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Added:
+    """What :meth:`Store.add` did: ``stored`` new records, ``known`` already there, and
+    the ``ids`` of all the records it was given, in order."""
+
+    stored: int
+    known: int
+    ids: list
+
+
+def canonical(rec) -> str:
+    """A checked record as the JSON text the store keeps (tuples as lists, sorted keys)."""
+    plain = {k: list(v) if isinstance(v, tuple) else v for k, v in rec.items()}
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    dbapi_conn.isolation_level = None   # SQLAlchemy's "begin" event below emits BEGIN
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def _sqlite_begin(conn):
+    # A write transaction takes the write lock at its start (BEGIN IMMEDIATE, waiting up to
+    # the busy timeout), so it never has to upgrade a read snapshot (which fails at once
+    # when another writer committed meanwhile). Reads stay deferred: in WAL mode they never
+    # wait for a writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("kit_write") else "BEGIN")
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and full syncs."""
+    u = sa.engine.make_url(url)
+    if u.get_backend_name() == "sqlite":
+        memory = u.database in (None, "", ":memory:")
+        kw = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+        if memory:
+            kw["poolclass"] = sa.pool.StaticPool   # one shared in-memory database
+        engine = sa.create_engine(u, **kw)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(u, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _insert(dialect):
+    if dialect == "sqlite":
+        return sqlite.insert(records).on_conflict_do_nothing(
+            index_elements=["record_id", "learner"])
+    if dialect == "postgresql":
+        return postgresql.insert(records).on_conflict_do_nothing(
+            index_elements=["record_id", "learner"])
+    return records.insert()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Store:
+    """The records of a class, in the database at ``url`` (any SQLAlchemy URL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._create()
+
+    def __repr__(self):
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def _create(self):
+        metadata.create_all(self.engine, checkfirst=True)
+        with self._writing() as conn:
+            have = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema")).scalar()
+            if have is None:
+                conn.execute(_insert_meta(self.dialect), {"key": "schema",
+                                                         "value": str(SCHEMA_VERSION)})
+            elif int(have) > SCHEMA_VERSION:
+                raise RuntimeError(f"the database was made by a newer class service (schema "
+                                   f"{have}; this one knows up to {SCHEMA_VERSION})")
+
+    def close(self):
+        self.engine.dispose()
+
+    def _lock(self, conn):
+        if self.dialect == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+
+    def add(self, learner: str, recs) -> Added:
+        """Store ``learner``'s checked records (in order); those already stored are skipped."""
+        return self.add_many([(learner, recs)])[0]
+
+    def add_many(self, batch) -> list:
+        """Store several requests' records, ``[(learner, checked records), ...]``, in one
+        transaction (one commit for all: how the service groups concurrent saves);
+        -> one :class:`Added` per request, in order."""
+        ids = [[record_id(learner, r) for r in recs] for learner, recs in batch]
+        out, rows = [], []
+        with self._writing() as conn:
+            taken = self._known(conn, {(lr, i) for (lr, _), its in zip(batch, ids) for i in its})
+            for (learner, recs), its in zip(batch, ids):
+                new = 0
+                for rid, rec in zip(its, recs):
+                    if (learner, rid) not in taken:
+                        taken.add((learner, rid))
+                        rows.append({"learner": learner, "record_id": rid,
+                                     "kind": rec["type"], "body": canonical(rec)})
+                        new += 1
+                out.append(Added(stored=new, known=len(its) - new, ids=its))
+            if rows:
+                stamp = _now()
+                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in rows])
+        return out
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """A write transaction (committed at the end, rolled back on an error)."""
+        with self.engine.connect() as conn:
+            conn.info["kit_write"] = True
+            try:
+                with conn.begin():
+                    self._lock(conn)
+                    yield conn
+            finally:
+                conn.info.pop("kit_write", None)
+
+    def _known(self, conn, pairs) -> set:
+        """Which of the (learner, record id) ``pairs`` are stored already."""
+        ids = sorted({i for _, i in pairs})
+        out = set()
+        for n in range(0, len(ids), _CHUNK):
+            q = sa.select(records.c.learner, records.c.record_id).where(
+                records.c.record_id.in_(ids[n:n + _CHUNK]))
+            out.update((lr, i) for lr, i in conn.execute(q) if (lr, i) in pairs)
+        return out
+
+    def records_of(self, learner: str):
+        """-> (records [dicts, in the order stored], their ids)."""
+        q = (sa.select(records.c.record_id, records.c.body)
+             .where(records.c.learner == learner).order_by(records.c.seq))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [json.loads(b) for _, b in rows], [r for r, _ in rows]
+
+    def since(self, cursor: int = 0):
+        """-> (highest seq, {learner: [records stored after ``cursor``, in order]})."""
+        top, raw = self.since_raw(cursor)
+        return top, {k: [json.loads(b) for b in v] for k, v in raw.items()}
+
+    def since_raw(self, cursor: int = 0):
+        """Like :meth:`since`, with each record as the JSON text stored (not parsed), so a
+        large class can be sent without decoding and encoding every record again."""
+        q = (sa.select(records.c.seq, records.c.learner, records.c.body)
+             .where(records.c.seq > cursor).order_by(records.c.seq))
+        out = {}
+        top = cursor
+        with self.engine.connect() as conn:
+            for seq, learner, body in conn.execute(q):
+                out.setdefault(learner, []).append(body)
+                top = seq
+            if top == cursor:   # nothing new: the cursor stays (or the table's top if lower)
+                top = min(cursor, conn.execute(sa.select(sa.func.max(records.c.seq))).scalar()
+                          or 0)
+        return top, out
+
+    def counts(self) -> dict:
+        """-> {learner: {"decision": n, "answer": n}} for every learner, sorted by name."""
+        q = (sa.select(records.c.learner, records.c.kind, sa.func.count())
+             .group_by(records.c.learner, records.c.kind))
+        out = {}
+        with self.engine.connect() as conn:
+            for learner, kind, n in conn.execute(q):
+                out.setdefault(learner, {"decision": 0, "answer": 0})[kind] = n
+        return dict(sorted(out.items()))
+
+    def count_of(self, learner: str) -> dict:
+        return self.counts_for([learner]).get(learner, {"decision": 0, "answer": 0})
+
+    def counts_for(self, names) -> dict:
+        q = (sa.select(records.c.learner, records.c.kind, sa.func.count())
+             .where(records.c.learner.in_(list(names)))
+             .group_by(records.c.learner, records.c.kind))
+        out = {}
+        with self.engine.connect() as conn:
+            for learner, kind, n in conn.execute(q):
+                out.setdefault(learner, {"decision": 0, "answer": 0})[kind] = n
+        return out
+
+
+def _insert_meta(dialect):
+    if dialect == "sqlite":
+        return sqlite.insert(meta).on_conflict_do_nothing(index_elements=["key"])
+    if dialect == "postgresql":
+        return postgresql.insert(meta).on_conflict_do_nothing(index_elements=["key"])
+    return meta.insert()
