@@ -83,13 +83,18 @@ def load() -> str:
 
 # --------------------------------------------------------------------------- records
 
+_VOCAB = {}
+
+
 def decision(casebook, learner_no: int, n: int) -> dict:
     """A valid decision record: item ``n`` (case-file order), an action and a rule that vary
     with the learner, so the class is divided as a real one is."""
-    items = list(casebook.item_order)
-    rules = casebook.rules
-    conduct = list(rules.rule_id[rules.kind == "conduct"])
-    ladder = list(casebook.ladder)
+    if id(casebook) not in _VOCAB:
+        rules = casebook.rules
+        _VOCAB[id(casebook)] = (list(casebook.item_order),
+                                list(rules.rule_id[rules.kind == "conduct"]),
+                                list(casebook.ladder))
+    items, conduct, ladder = _VOCAB[id(casebook)]
     k = (learner_no * 7 + n * 3) % 11
     return {"type": "decision", "item_id": items[n % len(items)],
             "rules": [conduct[(learner_no + n) % len(conduct)]],
@@ -380,13 +385,16 @@ def class_worker(base: str, token: str) -> dict:
             "decisions": int(len(res.decisions)), "peak_mb": _peak_mb(), "how": how}
 
 
+_ROWS = []   # the largest class's rows, made once for every database
+
+
 def bench_class(hub, db_for, sizes, casebook, teacher_token) -> list:
-    rows_all = None
     out = []
     for n in sizes:
-        if rows_all is None or len(rows_all) < n * ITEMS_PER_LEARNER:
-            log(f"  class view: making {n:,} learners' records ...")
-            rows_all = list(seed_rows(casebook, max(sizes), ITEMS_PER_LEARNER))
+        if len(_ROWS) < n * ITEMS_PER_LEARNER:
+            log(f"  class view: making {max(sizes):,} learners' records ...")
+            _ROWS[:] = seed_rows(casebook, max(sizes), ITEMS_PER_LEARNER)
+        rows_all = _ROWS
         url = db_for(f"class{n}")
         log(f"  class view: {n:,} learners, seeding ...")
         seed_s = seed(url, rows_all[:n * ITEMS_PER_LEARNER])
