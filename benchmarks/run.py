@@ -7,6 +7,8 @@
     python benchmarks/run.py --out FILE   # JSON results to FILE (default benchmarks/results/latest.json)
     python benchmarks/run.py --only desk,lab      # some benchmarks: imports, load, desk, lab,
                                                   # apply, class, notebooks (--skip: leave out)
+    python benchmarks/run.py --only service       # the class service (benchmarks/service.py:
+                                                  # a real JupyterHub; not in the default run)
     python benchmarks/run.py --profile / --no-profile  # profile missed goals (default: on,
                                                        # off with --quick)
     python benchmarks/run.py --nb-repeats 3       # runs per notebook (default 2; 1 if > 4 notebooks)
@@ -50,6 +52,10 @@ What is measured (goals from the benchmarks issue):
   notebook that only imports the same libraries (pandas, altair, ipywidgets and any
   other non-kit library the notebook imports), runs interleaved; goal ratio <= 1.5.
   With no notebooks yet, the row says so.
+- service (only with ``--only service``; needs configurable-http-proxy and PostgreSQL, see
+  benchmarks/service.py): 300 learners x 36 saves sent at once to the class service behind a
+  real JupyterHub, p95 per save <= 50 ms and none lost; the class view from the service for
+  1,000 / 10,000 / 100,000 learners <= 1 / 3 / 15 s; SQLite and PostgreSQL side by side.
 """
 from __future__ import annotations
 
@@ -79,7 +85,8 @@ if str(ROOT) not in sys.path:
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ("imports", "load", "desk", "lab", "apply", "class", "notebooks")
+BENCHMARKS = ("imports", "load", "desk", "lab", "apply", "class", "notebooks", "service")
+OPT_IN = {"service"}  # run only when named in --only
 PACKAGES = ("pandas", "numpy", "altair", "ipywidgets", "jupyterlab_widgets", "anywidget",
             "vl-convert-python", "jsonschema", "rfc3987-syntax", "nbclient", "nbformat",
             "ipykernel", "jupyter_client", "pyinstrument", "casebook-kit")
@@ -951,6 +958,43 @@ def bench_notebooks(res: Results, repeats: int, do_profile: bool, tmp: Path,
             + text.strip())
 
 
+# --------------------------------------------------------------------------- 8. service
+
+def bench_service(res: Results, quick: bool, tmp: Path) -> None:
+    """benchmarks/service.py in its own process; its rows are added to the table."""
+    out = tmp / "service.json"
+    cmd = [sys.executable, str(HERE / "service.py"), "--out", str(out)] + (["--quick"] if quick else [])
+    proc = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, env=_child_env(), timeout=7200)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"benchmarks/service.py failed (exit {proc.returncode})")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    for r in doc["results"]:
+        db = r["db"]
+        for s in r.get("saves", []):
+            res.add(f"service.{db}.saves.{s['what'].split(':')[0]}", f"service ({db}): {s['what']}",
+                    value=s["p95_ms"], unit="ms", goal=50.0,
+                    note=f"p95 per save; {s['in_db']:,} of {s['expected']:,} in the database, "
+                         f"{s['errors']} errors; first save of a learner p95 "
+                         f"{s['first_p95_ms']:.0f} ms; load {s['load_start']:.1f}")
+        a = r.get("auth")
+        if a:
+            res.add(f"service.{db}.auth", f"service ({db}): api/status, token new to the "
+                    "service (hub round trip) vs known", value=a["cold_median_ms"], unit="ms",
+                    note=f"known: {a['warm_median_ms']:.1f} ms (medians of {a['n']})")
+        for c in r.get("class", []):
+            n = c.get("learners_asked", c.get("learners"))
+            if "error" in c:
+                res.add(f"service.{db}.class.{n}", f"service ({db}): class view, {n:,} learners: "
+                        "FAILED", note=c["error"].splitlines()[-1][:200])
+                continue
+            res.add(f"service.{db}.class.{n}", f"service ({db}): class view, {n:,} learners",
+                    value=c["total_s"], unit="s", goal=c.get("goal_s"),
+                    note=f"fetch {c['fetch_s']:.2f} s, parse {c['parse_s']:.2f} s, logs "
+                         f"{c['logs_s']:.2f} s, results {c['results_s']:.2f} s; peak memory "
+                         f"teacher {c['peak_mb']:.0f} MB, service {c['service_peak_mb']:.0f} MB")
+    res.notes.append("service:\n" + doc["markdown"])
+
+
 # --------------------------------------------------------------------------- report
 
 def markdown(res: Results, env: dict) -> str:
@@ -1007,7 +1051,8 @@ def main(argv=None) -> int:
             print(nb_profile_worker(rest[0], int(rest[1])))
         return 0
 
-    chosen = [b.strip() for b in args.only.split(",") if b.strip()] or list(BENCHMARKS)
+    chosen = ([b.strip() for b in args.only.split(",") if b.strip()]
+              or [b for b in BENCHMARKS if b not in OPT_IN])
     chosen = [b for b in chosen if b not in {s.strip() for s in args.skip.split(",")}]
     unknown = set(chosen) - set(BENCHMARKS)
     if unknown:
@@ -1044,6 +1089,7 @@ def main(argv=None) -> int:
             "class": lambda: bench_class(res, settings["class_sizes"], do_profile),
             "notebooks": lambda: bench_notebooks(res, settings["notebook_repeats"], do_profile,
                                                  tmp, limit=1 if quick else None),
+            "service": lambda: bench_service(res, quick, tmp),
         }
         for name in BENCHMARKS:
             if name not in chosen:

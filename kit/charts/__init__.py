@@ -30,6 +30,7 @@ One concern per module; every name below is importable from ``kit.charts``:
 """
 from __future__ import annotations
 
+from . import offline  # noqa: I001 - first: it imports Altair (see offline.import_apart)
 from .attribution import ATTRIBUTION_COLUMNS, attribution_chart, attribution_summary, attribution_table
 from .case import (LADDER_COLUMNS, TIMELINE_COLUMNS, ladder_chart, ladder_summary, ladder_table,
                    timeline_chart, timeline_summary, timeline_table)

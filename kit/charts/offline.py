@@ -10,11 +10,49 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib
 import os
 import stat
+import sys
 import tempfile
+import threading
 
-import altair as alt
+
+def import_apart(name: str) -> None:
+    """Import module ``name`` (once) on a thread of its own, so its import runs at a fixed,
+    shallow Python stack depth instead of however deep the caller happens to be.
+
+    Why: CPython 3.11 keeps each thread's Python frames in 16 KiB chunks and frees a chunk
+    as soon as the stack falls back below it (cpython issue gh-142183, fixed in 3.13 and
+    later). Altair's import parses a grammar with deeply recursive code (``rfc3987_syntax``
+    through ``lark``); imported from inside the kit's package in a Jupyter kernel, that
+    recursion sat on a chunk boundary and mapped and unmapped a chunk about 90,000 times,
+    costing about a second of CPU in every notebook (``benchmarks/run.py --only notebooks``).
+    A new thread starts with an empty stack, so the depth no longer depends on the caller.
+    Errors from the import are raised here as usual.
+
+    >>> import_apart("json"); "json" in sys.modules
+    True
+    """
+    if name in sys.modules:
+        return
+    failed = []
+
+    def target():
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=target, name=f"import {name}")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+import_apart("altair")  # before any kit module imports it: see import_apart
+import altair as alt  # noqa: E402
 
 from ..environment import detect
 from ..errors import KitDataError
@@ -47,9 +85,9 @@ def setup(environment=None) -> None:
     ('colab', 'Chart')
     >>> _ = alt.renderers.enable(before[0], **before[1]), alt.theme.enable(before[2])  # undo
     """
-    if THEME not in alt.theme.names():
-        alt.theme.register(THEME, enable=False)(kit_theme)
-    if alt.theme.active != THEME:
+    if alt.theme.active != THEME:  # (theme.names() scans the installed packages: not each call)
+        if THEME not in alt.theme.names():
+            alt.theme.register(THEME, enable=False)(kit_theme)
         alt.theme.enable(THEME)
     if (environment or detect()).chart_renderer == "colab":
         alt.renderers.enable("colab")
@@ -63,9 +101,47 @@ def setup(environment=None) -> None:
                               "to draw offline; install them with "
                               "'pip install -r requirements.txt'") from None
         load_cached_bundle()
+        alt.renderers.register("jupyter", render_widget)
         alt.renderers.enable("jupyter", offline=True)
     alt.JupyterChart.enable_offline()  # builds the JS bundle once (about a second); then a no-op
     save_bundle()
+
+
+def render_widget(spec: dict, **options) -> dict:
+    """Altair's ``jupyter`` renderer (an offline ``alt.JupyterChart`` widget), given the spec.
+
+    :func:`setup` registers it under Altair's name ``jupyter`` (Altair's documented renderer
+    API). Altair's own turns the spec it is handed, already checked against the Vega-Lite
+    schema, back into a chart (``Chart.from_dict``: checked again, against each kind of
+    chart in turn) only for the widget to turn that chart into the same spec once more:
+    about 0.15 s for each chart a cell shows. This gives the widget the spec itself; the
+    learner sees the same widget with the same spec. A chart with parameters or selections,
+    which the widget tracks from the chart object, still goes through Altair's renderer.
+
+    >>> import altair as alt, pandas as pd
+    >>> spec = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()
+    >>> data, metadata = render_widget(spec, offline=True)
+    >>> sorted(data)
+    ['application/vnd.jupyter.widget-view+json', 'text/plain']
+    """
+    if _has_params(spec):
+        from altair.vegalite.v6.display import jupyter_renderer
+        return jupyter_renderer(spec, **options)
+    alt.JupyterChart.enable_offline(offline=options.get("offline", False))
+    view = alt.JupyterChart(None, embed_options=options.get("embed_options"))
+    view.spec = spec
+    return view._repr_mimebundle_()
+
+
+def _has_params(spec) -> bool:
+    """Whether a Vega-Lite spec (or one of its layers or panels) declares parameters."""
+    if not isinstance(spec, dict):
+        return False
+    if "params" in spec or any(isinstance(t, dict) and "param" in t
+                               for t in spec.get("transform", ())):
+        return True
+    parts = [p for key in ("layer", "concat", "hconcat", "vconcat") for p in spec.get(key, ())]
+    return any(_has_params(p) for p in parts + [spec.get("spec")])
 
 
 def show(chart):
