@@ -4,10 +4,11 @@ ipywidgets draws plain HTML controls but leaves a few things a keyboard or scree
 user needs; every :class:`~kit.widgets._common.KitApp` carries one invisible
 :class:`Access` widget whose JavaScript, running in the page, adds them to its app:
 
-- **keys stay in the app**: the app's element carries ``data-lm-suppress-shortcuts``, so
-  JupyterLab (and Notebook 7) run no notebook shortcut for a key pressed inside it
-  (ArrowDown on an action no longer moves the notebook to the next cell, ``d d`` on a
-  button deletes no cell); keys still reach the controls themselves;
+- **keys stay in the app**: a key pressed inside the app without Ctrl, Alt or Meta reaches
+  its control and stops there, so JupyterLab (and Notebook 7), which listen on the
+  document, run no notebook shortcut for it (ArrowDown on an action no longer moves the
+  notebook to the next cell, ``d d`` on a button deletes no cell, Shift+Enter on a button
+  re-runs no cell); Ctrl/Cmd shortcuts such as saving the notebook still work;
 - **one radio group per RadioButtons**: its radios share a ``name`` (one Tab stop; the
   arrow keys move the choice, and the widget hears it), the group is a ``radiogroup``
   labelled by the control's description;
@@ -46,9 +47,21 @@ let serial = 0;
 function nextId(prefix) { serial += 1; return `${prefix}-${Date.now().toString(36)}-${serial}`; }
 function idOf(el, prefix) { if (!el.id) el.id = nextId(prefix); return el.id; }
 
+// A key pressed in the app without Ctrl, Alt or Meta is the app's: it reaches the control,
+// then stops, so JupyterLab's notebook shortcuts (listening on the document) never see it.
+// With those modifiers it goes on (Ctrl+S still saves the notebook).
+function keepKeys(event) {
+  if (event.ctrlKey || event.altKey || event.metaKey) return;
+  event.stopPropagation();
+}
+
 function fix(app) {
-  if (app.getAttribute("data-lm-suppress-shortcuts") !== "true")
-    app.setAttribute("data-lm-suppress-shortcuts", "true");
+  if (!app.dataset.kitKeys) {
+    app.dataset.kitKeys = "1";
+    app.addEventListener("keydown", keepKeys);
+    app.addEventListener("keyup", keepKeys);
+    app.addEventListener("keypress", keepKeys);
+  }
   for (const widget of app.querySelectorAll(".widget-radio")) {
     const box = widget.querySelector(".widget-radio-box");
     if (!box) continue;

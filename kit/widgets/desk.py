@@ -193,7 +193,11 @@ class DecisionDesk(KitApp):
         labelled(self.action, "Action", "Twitter's enforcement ladder, from no action to "
                  "permanent suspension: pick the step you think fits")
         self.action.add_class("kit-desk-action")
+        # the text reaches the kernel when the box loses focus (Tab or a click on Save), in
+        # one message sent before the button's: sent while typing, a buffered update could
+        # arrive after a quick Save and the saved rationale would be cut short
         self.rationale = W.Textarea(placeholder="Why? Which words, which context, which rule?",
+                                    continuous_update=False,
                                     layout=W.Layout(width="auto", height="90px"))
         labelled(self.rationale, "Rationale", "Your reasons, in a few sentences "
                  "(saved with your decision)")
