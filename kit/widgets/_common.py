@@ -289,7 +289,7 @@ class KitApp(W.VBox):
         header = W.HTML(f"<h3>{esc(title)}</h3>") if title else None
         self._head = tuple(c for c in (self._style, header) if c is not None)
         #: the app's front-end helper (keys, radio groups, folds, scrolling: kit.widgets.access)
-        self.access = Access()
+        self.access = Access(label=title or name.replace("_", " ").capitalize())
         super().__init__(children=self._head + (self.access,),
                          layout=W.Layout(width="100%"), **kwargs)
         self.add_class("kit-app")

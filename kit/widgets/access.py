@@ -11,7 +11,7 @@ user needs; every :class:`~kit.widgets._common.KitApp` carries one invisible
   re-runs no cell); Ctrl/Cmd shortcuts such as saving the notebook still work;
 - **one radio group per RadioButtons**: its radios share a ``name`` (one Tab stop; the
   arrow keys move the choice, and the widget hears it), the group is a ``radiogroup``
-  labelled by the control's description;
+  labelled by the control's description (or, without one, by its tooltip);
 - **folds say whether they are open**: a kit fold's button (CSS class ``kit-fold-button``)
   carries ``aria-expanded`` (``kit-fold-open`` on the button means open) and
   ``aria-controls``;
@@ -24,6 +24,9 @@ user needs; every :class:`~kit.widgets._common.KitApp` carries one invisible
 - **scrolling on request**: :meth:`Access.scroll_to` brings an element of the app into view
   (the desk shows Twitter's decision this way after a save).
 
+- **each app is a landmark**: with a ``label`` (the app's title), the app is a ``region``
+  named by it, so a page (Voila's has no landmark of its own) is navigable by app;
+
 Outside a browser (tests, nbval) the widget is inert: :attr:`Access.scroll_target` and
 :attr:`Access.scroll_count` record the requests.
 """
@@ -31,10 +34,8 @@ from __future__ import annotations
 
 import traitlets
 
-try:  # the kit requires anywidget (the offline charts use it too); degrade without it
-    import anywidget
-except ImportError:  # pragma: no cover - anywidget is in requirements.txt
-    anywidget = None
+import anywidget   # a requirement of the kit (its offline charts are anywidgets too)
+import ipywidgets as W
 
 #: aria-label given to vega-embed's "⋯" actions menu where the chart bundle was not labelled
 #: already (the same words as ``kit.charts.offline.CHART_MENU_LABEL``; kit.widgets does not
@@ -55,7 +56,11 @@ function keepKeys(event) {
   event.stopPropagation();
 }
 
-function fix(app) {
+function fix(app, label) {
+  if (label) {   // the app is a named landmark (Voila's page has none of its own)
+    if (app.getAttribute("role") !== "region") app.setAttribute("role", "region");
+    if (app.getAttribute("aria-label") !== label) app.setAttribute("aria-label", label);
+  }
   if (!app.dataset.kitKeys) {
     app.dataset.kitKeys = "1";
     app.addEventListener("keydown", keepKeys);
@@ -71,6 +76,8 @@ function fix(app) {
     if (label && label.textContent.trim()) {
       const id = idOf(label, "kit-label");
       if (box.getAttribute("aria-labelledby") !== id) box.setAttribute("aria-labelledby", id);
+    } else if (widget.title && box.getAttribute("aria-label") !== widget.title) {
+      box.setAttribute("aria-label", widget.title);   // no visible label: the tooltip names it
     }
     for (const radio of box.querySelectorAll('input[type="radio"]')) {
       if (radio.name !== group) radio.name = group;
@@ -132,7 +139,7 @@ function render({ model, el }) {
   const schedule = () => {
     if (pending || !app) return;
     pending = true;
-    requestAnimationFrame(() => { pending = false; fix(app); });
+    requestAnimationFrame(() => { pending = false; fix(app, model.get("label")); });
   };
   const attach = () => {
     app = el.closest(".kit-app");
@@ -141,7 +148,7 @@ function render({ model, el }) {
       if (tries < 200) timer = setTimeout(attach, 50);
       return;
     }
-    fix(app);
+    fix(app, model.get("label"));
     observer = new MutationObserver(schedule);
     observer.observe(app, { subtree: true, childList: true, attributes: true,
                             attributeFilter: ["class"] });
@@ -158,29 +165,21 @@ function render({ model, el }) {
 export default { render };
 """ % {"menu": '"' + CHART_MENU_LABEL.replace('"', '\\"') + '"'}
 
-_Base = anywidget.AnyWidget if anywidget is not None else object
-
-
-class Access(_Base):
+class Access(anywidget.AnyWidget):
     """The invisible helper every kit app carries (see the module docstring).
 
-    >>> helper = Access()
+    >>> helper = Access(label="Decision desk")
     >>> helper.scroll_to(".kit-desk-reveal")
     >>> helper.scroll_target, helper.scroll_count
     ('.kit-desk-reveal', 1)
     """
 
-    if anywidget is not None:
-        _esm = traitlets.Unicode(ESM).tag(sync=True)
-        scroll_target = traitlets.Unicode("").tag(sync=True)
-        scroll_count = traitlets.Int(0).tag(sync=True)
+    _esm = traitlets.Unicode(ESM).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    scroll_target = traitlets.Unicode("").tag(sync=True)
+    scroll_count = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs):
-        if anywidget is None:  # pragma: no cover
-            self.scroll_target, self.scroll_count = "", 0
-            return
-        import ipywidgets as W
-
         super().__init__(layout=W.Layout(width="0", height="0", margin="0", overflow="hidden"),
                          **kwargs)
         self.add_class("kit-access")

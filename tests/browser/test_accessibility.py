@@ -39,6 +39,27 @@ def test_axe_finds_nothing_in_the_kit_outputs_in_jupyterlab(lab, notebook_name):
     _fail_on_kit_violations(f"{notebook_name} in JupyterLab", axe.audit(view.page))
 
 
+def test_axe_counts_a_violation_in_an_output_as_the_kits(lab, desk_notebook):
+    """The split between the kit's outputs and the page works (else the tests above could
+    never fail): an unnamed button put in an output area is the kit's, one put in the
+    page outside every output area is not."""
+    axe.source()
+    page = lab.run(desk_notebook).page
+    page.evaluate("""() => {
+        const b = document.createElement('button'); b.id = 'kit-axe-probe-in';
+        document.querySelector('.jp-OutputArea-output').appendChild(b);
+        const c = document.createElement('button'); c.id = 'kit-axe-probe-out';
+        document.body.appendChild(c); }""")
+    try:
+        result = axe.audit(page)
+    finally:
+        page.evaluate("() => ['kit-axe-probe-in', 'kit-axe-probe-out'].forEach("
+                      "id => document.getElementById(id).remove())")
+    assert [v["id"] for v in result["kit"] if "kit-axe-probe-in" in v["target"]] == ["button-name"]
+    assert [v["id"] for v in result["outside"] if "kit-axe-probe-out" in v["target"]] == [
+        "button-name"]
+
+
 def test_axe_finds_nothing_in_the_voila_desk(voila, desk_notebook):
     axe.source()
     view = voila.render(desk_notebook)
