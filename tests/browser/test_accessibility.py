@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from .harness import axe
+from .harness import axe, notebooks
 
 pytestmark = pytest.mark.browser
 
@@ -242,3 +242,36 @@ def test_a_whole_decision_with_the_keyboard_alone(lab, desk_notebook, casebook):
     if os.environ.get("KIT_AXE_JS"):
         _fail_on_kit_violations(f"{desk_notebook} after a keyboard decision", axe.audit(page))
 
+
+
+# --------------------------------------------------------------------------- cut labels at 1024 px
+
+_CUT = """() => {
+  const cut = [];
+  const visible = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+  for (const el of document.querySelectorAll(
+      '.kit-app button, .kit-app .widget-label, .kit-app .widget-label-basic,'
+      + ' .kit-app .widget-radio-box label, .kit-app select')) {
+    if (!visible(el) || el.closest('.vega-embed')) continue;
+    if (el.scrollWidth > el.clientWidth + 1)
+      cut.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.value || '').trim().slice(0, 60)}"`
+               + ` (${el.scrollWidth} px of text in ${el.clientWidth} px)`);
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("app", ["Welcome", "Quiz", "DecisionDesk", "AttributionBoard",
+                                 "Survey"])
+def test_no_label_is_cut_at_1024_px(lab, app):
+    name = notebooks.notebook_or_missing(app)
+    view = lab.run(name)
+    page = view.page
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1024, "height": 700})
+    try:
+        page.wait_for_timeout(300)   # let JupyterLab lay the panel out again (no assertion)
+        cut = page.evaluate(_CUT)
+    finally:
+        page.set_viewport_size(size)
+    assert not cut, f"{name} at 1024 px cuts labels:\n- " + "\n- ".join(cut)
