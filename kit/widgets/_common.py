@@ -58,11 +58,11 @@ STYLE = """
 .kit-app :is(button, input, select, textarea, summary, a[href], [tabindex]):focus-visible {
   outline: 3px solid var(--jp-brand-color1) !important; outline-offset: 2px !important; }
 .kit-app .kit-explained .kit-explain { max-height: 0; visibility: hidden; overflow: hidden;
-  margin: 0; transition: visibility 0s, max-height 0s; }
+  margin: 0; transition: visibility 0s 0.5s, max-height 0s 0.5s; }
 .kit-app .kit-explained:hover .kit-explain { max-height: 60em; visibility: visible;
   transition-delay: 0.35s; }
-.kit-app .kit-explained:focus-within .kit-explain { max-height: 60em; visibility: visible;
-  transition-delay: 0s; }
+.kit-app .kit-explained:has(input:focus-visible) .kit-explain { max-height: 60em;
+  visibility: visible; transition-delay: 0s; }
 .kit-app .kit-explain-text { border-left: 3px solid var(--jp-brand-color1); margin: 0 0 6px 22px;
   padding: 2px 8px; background: var(--jp-layout-color2); font-size: 0.92em;
   color: var(--jp-ui-font-color1); white-space: normal; line-height: 1.35; }
