@@ -262,3 +262,10 @@ def test_explorer_without_unnoted_items_opens_on_the_first(case_factory):
                 "date": "2021-01-06", "text": "x", "content_note": "Note",
                 "twitter_action": "none", "source_ids": "S2"}])
     assert CaseExplorer(cb).results.value == "T1"
+
+
+def test_quizzes_on_one_page_are_told_apart(shipped):
+    labels = {Quiz(shipped, topic=t).access.label
+              for t in ("public-interest", "world-leaders", "rules")}
+    assert len(labels) == 3 and all(lbl.startswith("Quiz: Twitter's rules") for lbl in labels)
+    assert "landmark" not in ESM or "(${same + 1})" in ESM    # a repeated app is numbered

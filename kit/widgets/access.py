@@ -59,7 +59,13 @@ function keepKeys(event) {
 function fix(app, label) {
   if (label) {   // the app is a named landmark (Voila's page has none of its own)
     if (app.getAttribute("role") !== "region") app.setAttribute("role", "region");
-    if (app.getAttribute("aria-label") !== label) app.setAttribute("aria-label", label);
+    if (!app.dataset.kitLabel || app.dataset.kitLabel !== label) {
+      // the same app shown twice on a page: number the second one, and so on
+      app.dataset.kitLabel = label;
+      const same = [...document.querySelectorAll(".kit-app[role=region]")].filter(
+        (other) => other !== app && other.dataset.kitLabel === label).length;
+      app.setAttribute("aria-label", same ? `${label} (${same + 1})` : label);
+    }
   }
   if (!app.dataset.kitKeys) {
     app.dataset.kitKeys = "1";
