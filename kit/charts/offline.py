@@ -1,7 +1,8 @@
 """Offline set-up: charts that render with no internet, and the cached JavaScript bundle.
 
 Call :func:`setup` once at the top of a notebook: it makes charts render with no
-internet (JupyterLab and Voila) and applies the kit's fonts and sizes. The bundle
+internet (JupyterLab and Voila) and applies the kit's fonts and sizes. The bundle's
+vega-embed actions menu ("⋯") gets an accessible name (:func:`label_actions_menu`). The bundle
 of JavaScript the charts need is built once per version of altair and vl-convert
 and cached in a file (:func:`bundle_path`): the one file the charts layer touches.
 """
@@ -11,6 +12,7 @@ import contextlib
 import hashlib
 import hmac
 import importlib
+import json
 import os
 import stat
 import sys
@@ -104,6 +106,7 @@ def setup(environment=None) -> None:
         alt.renderers.register("jupyter", render_widget)
         alt.renderers.enable("jupyter", offline=True)
     alt.JupyterChart.enable_offline()  # builds the JS bundle once (about a second); then a no-op
+    alt.JupyterChart._esm = label_actions_menu(alt.JupyterChart._esm)
     save_bundle()
 
 
@@ -142,6 +145,35 @@ def _has_params(spec) -> bool:
         return True
     parts = [p for key in ("layer", "concat", "hconcat", "vconcat") for p in spec.get(key, ())]
     return any(_has_params(p) for p in parts + [spec.get("spec")])
+
+
+#: The accessible name of vega-embed's "⋯" actions menu (its ``<summary>`` holds only an
+#: icon, so screen readers would meet an unnamed control: axe-core's ``summary-name``).
+CHART_MENU_LABEL = "Chart menu: save the chart as an image"
+_SUMMARY = 'document.createElement("summary")'
+
+
+def label_actions_menu(src):
+    """The chart bundle ``src`` with vega-embed's actions menu given an accessible name
+    (:data:`CHART_MENU_LABEL` as the ``<summary>``'s ``aria-label``).
+
+    vega-embed offers no option for it, so the one place the bundle creates that element is
+    wrapped; a bundle already labelled, or one without exactly that place (another
+    vega-embed), is returned unchanged (the apps' front-end helper labels the menu then).
+
+    >>> label_actions_menu('const r=document.createElement("summary");r.innerHTML=x')
+    'const r=((s)=>(s.setAttribute("aria-label","Chart menu: save the chart as an image"),s))(document.createElement("summary"));r.innerHTML=x'
+    >>> once = label_actions_menu('document.createElement("summary")')
+    >>> label_actions_menu(once) == once, label_actions_menu("no menu here")
+    (True, 'no menu here')
+    """
+    if not isinstance(src, str):
+        return src
+    label = json.dumps(CHART_MENU_LABEL)
+    marker = f'"aria-label",{label}'
+    if marker in src or src.count(_SUMMARY) != 1:
+        return src
+    return src.replace(_SUMMARY, f"((s)=>(s.setAttribute({marker}),s))({_SUMMARY})")
 
 
 def show(chart):

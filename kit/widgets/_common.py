@@ -18,6 +18,7 @@ import html
 import traceback
 
 import ipywidgets as W
+import traitlets
 
 from .. import decisions
 from ..answers import latest_answers
@@ -25,6 +26,7 @@ from ..casebook import LEADER_NAMES
 from ..environment import detect
 from ..errors import KitDataError
 from ..words import blank
+from .access import Access
 
 #: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
 STYLE = """
@@ -50,6 +52,27 @@ STYLE = """
 .kit-app .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
 .kit-app .widget-checkbox .widget-label-basic { white-space: normal; line-height: 1.3;
   height: auto; overflow: visible; }
+.kit-app .jupyter-button { max-width: 100%; white-space: normal; height: auto;
+  min-height: var(--jp-widgets-inline-height); line-height: 1.3; text-overflow: clip;
+  overflow: visible; padding-top: 3px; padding-bottom: 3px; }
+.kit-app :is(button, input, select, textarea, summary, a[href], [tabindex]):focus-visible {
+  outline: 3px solid var(--jp-brand-color1) !important; outline-offset: 2px !important; }
+.kit-app .kit-explained .kit-explain { max-height: 0; visibility: hidden; overflow: hidden;
+  margin: 0; transition: visibility 0s 0.5s, max-height 0s 0.5s; }
+.kit-app .kit-explained:hover .kit-explain { max-height: 60em; visibility: visible;
+  transition-delay: 0.35s; }
+.kit-app .kit-explained:has(input:focus-visible) .kit-explain { max-height: 60em;
+  visibility: visible; transition-delay: 0s; }
+.kit-app .kit-explain-text { border-left: 3px solid var(--jp-brand-color1); margin: 0 0 6px 22px;
+  padding: 2px 8px; background: var(--jp-layout-color2); font-size: 0.92em;
+  color: var(--jp-ui-font-color1); white-space: normal; line-height: 1.35; }
+.kit-app .kit-explain-text blockquote { margin: 4px 0; }
+.kit-app details.kit-explorer-text-fold > summary { cursor: pointer; padding: 2px 0; font-weight: 600;
+  color: var(--jp-content-link-color); }
+.kit-app .kit-saved-line { color: var(--jp-ui-font-color1); font-weight: 600; }
+.kit-app .kit-saved-line.kit-unsaved { color: var(--jp-warn-color1); }
+@media (prefers-reduced-motion: reduce) { .kit-app .kit-explained:hover .kit-explain {
+  transition-delay: 0s; } }
 </style>
 """
 
@@ -121,17 +144,23 @@ def html_slot(css_class: str, width: str = "100%") -> W.HTML:
 
 
 class Fold(W.VBox):
-    """A part of an app shown on request: a plain toggle button, then the content under it.
+    """A part of an app shown on request: a real ``<button>``, then the content under it.
 
-    Used instead of ``ipywidgets.Accordion``, which Colab's widget manager cannot show; a
-    button is reachable with Tab and opened with Enter or Space everywhere.
+    Used instead of ``ipywidgets.Accordion``, which Colab's widget manager cannot show; the
+    button is reachable with Tab and opened with Enter or Space everywhere, and tells screen
+    readers whether it is open (``aria-expanded``, set in the page by :mod:`kit.widgets.access`
+    from the ``kit-fold-open`` class). CSS classes: ``kit-fold`` (the whole),
+    ``kit-fold-button`` and ``css_class`` (the button; ``kit-fold-open`` while open),
+    ``kit-fold-content`` (the content).
 
     >>> fold = Fold(W.HTML("the text"), "Show the text", "Hide the text", "kit-demo-fold")
-    >>> fold.is_open, len(fold.children)
-    (False, 1)
+    >>> fold.is_open, len(fold.children), "kit-fold-open" in fold.button._dom_classes
+    (False, 1, False)
     >>> fold.button.value = True
     >>> fold.is_open, fold.button.description, len(fold.children)
     (True, 'Hide the text', 2)
+    >>> "kit-fold-open" in fold.button._dom_classes, "kit-fold-content" in fold.content._dom_classes
+    (True, True)
     """
 
     def __init__(self, content, show: str, hide: str, css_class: str, **kw):
@@ -139,12 +168,21 @@ class Fold(W.VBox):
         self.button = W.ToggleButton(value=False, description=show, tooltip=show,
                                      layout=W.Layout(width="auto"))
         self.button.add_class(css_class)
+        self.button.add_class("kit-fold-button")
+        if hasattr(content, "add_class"):
+            content.add_class("kit-fold-content")
         super().__init__([self.button], layout=W.Layout(width="100%"), **kw)
+        self.add_class("kit-fold")
         self.button.observe(lambda change: self._draw(), names="value")
 
     @property
     def is_open(self) -> bool:
         return bool(self.button.value)
+
+    def unfold(self) -> None:
+        """Show the content (as the learner's press on the button does)."""
+        self.button.value = True
+        self._draw()
 
     def fold_away(self) -> None:
         """Fold the content away again (e.g. when the app shows another item)."""
@@ -154,7 +192,72 @@ class Fold(W.VBox):
     def _draw(self) -> None:
         label = self._hide if self.is_open else self._show
         self.button.description = self.button.tooltip = label
+        if self.is_open:
+            self.button.add_class("kit-fold-open")
+        else:
+            self.button.remove_class("kit-fold-open")
         self.children = [self.button, self.content] if self.is_open else [self.button]
+
+
+def rule_explanation_html(rule) -> str:
+    """A rule's own-words summary and its short verbatim excerpt (with the excerpt's source
+    ids), escaped, as shown next to the rule's checkbox (which carries the rule's name).
+
+    ``rule`` is a row of ``casebook.rules`` (a Series or a dict).
+
+    >>> print(rule_explanation_html({"name": "<b>R</b>", "summary": "Say <no>.",
+    ...     "excerpt": "you may not", "excerpt_source_ids": ("S7",)}))
+    <div class="kit-explain-text">Say &lt;no&gt;.<blockquote>“you may not”</blockquote><span class="kit-muted">Twitter’s words, quoted from S7.</span></div>
+    """
+    get = rule.get if hasattr(rule, "get") else (lambda k, d=None: getattr(rule, k, d))
+    parts = [f'<div class="kit-explain-text">{esc(text_of(get("summary")))}']
+    excerpt = text_of(get("excerpt"))
+    if excerpt:
+        ids = get("excerpt_source_ids")
+        ids = list(ids) if isinstance(ids, (tuple, list)) else ([] if blank(ids) else [ids])
+        parts.append(f"<blockquote>“{esc(excerpt)}”</blockquote>")
+        parts.append('<span class="kit-muted">Twitter’s words'
+                     + (f", quoted from {esc(', '.join(map(str, ids)))}" if ids else "")
+                     + ".</span>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+class RuleChoice(W.VBox):
+    """A rule's checkbox with its explanation (summary and short verbatim excerpt) next to
+    it, shown on request: when the pointer rests on it or the checkbox has keyboard focus
+    (and announced as the checkbox's description by screen readers, :mod:`kit.widgets.access`).
+
+    Behaves like the checkbox for the apps: ``value`` (read, set, observe) is the checkbox's;
+    :attr:`checkbox` is the ``ipywidgets.Checkbox`` itself (its description is the rule's
+    name, its tooltip ``tooltip`` + the summary), :attr:`explain` the explanation.
+    CSS classes: ``kit-explained`` (the whole), ``kit-explain`` (the explanation).
+
+    >>> choice = RuleChoice({"rule_id": "r", "name": "R", "summary": "S", "excerpt": "E",
+    ...                      "excerpt_source_ids": ()}, value=True)
+    >>> choice.value, choice.checkbox.description, choice.checkbox.tooltip
+    (True, 'R', 'S')
+    >>> choice.checkbox.value = False; choice.value
+    False
+    >>> "“E”" in choice.explain.value
+    True
+    """
+
+    value = traitlets.Bool(False)
+
+    def __init__(self, rule, value: bool = False, tooltip: str = "", **kw):
+        get = rule.get if hasattr(rule, "get") else (lambda k, d=None: getattr(rule, k, d))
+        self.rule_id = get("rule_id")
+        self.checkbox = labelled(W.Checkbox(value=bool(value), indent=False,
+                                            layout=W.Layout(width="auto")),
+                                 text_of(get("name")),
+                                 (tooltip + " " if tooltip else "") + text_of(get("summary")))
+        self.explain = W.HTML(rule_explanation_html(rule), layout=W.Layout(width="auto"))
+        self.explain.add_class("kit-explain")
+        super().__init__([self.checkbox, self.explain], layout=W.Layout(width="auto"), **kw)
+        self.add_class("kit-explained")
+        self.value = bool(value)
+        traitlets.link((self.checkbox, "value"), (self, "value"))
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -185,15 +288,23 @@ class KitApp(W.VBox):
         self.message.add_class("kit-message")
         self._style = W.HTML(STYLE)
         header = W.HTML(f"<h3>{esc(title)}</h3>") if title else None
-        super().__init__(children=[c for c in (self._style, header) if c is not None],
+        self._head = tuple(c for c in (self._style, header) if c is not None)
+        #: the app's front-end helper (keys, radio groups, folds, scrolling: kit.widgets.access)
+        self.access = Access(label=title or name.replace("_", " ").capitalize())
+        super().__init__(children=self._head + (self.access,),
                          layout=W.Layout(width="100%"), **kwargs)
         self.add_class("kit-app")
         self.add_class(f"kit-{name}")
 
     def set_body(self, *children):
-        """Replace everything below the title with ``children`` and the message area."""
-        keep = [c for c in self.children[:2] if isinstance(c, W.HTML) and c is not self.message]
-        self.children = tuple(keep) + tuple(children) + (self.message,)
+        """Replace everything below the title with ``children`` and the message area (the
+        invisible :attr:`access` helper stays last)."""
+        self.children = self._head + tuple(children) + (self.message, self.access)
+
+    def body(self) -> tuple:
+        """The widgets below the title, without the message area and the helper."""
+        return tuple(c for c in self.children[len(self._head):]
+                     if c is not self.message and c is not self.access)
 
     # -- messages -------------------------------------------------------------------------
     def show_error(self, exc: BaseException) -> None:
@@ -242,8 +353,7 @@ class KitApp(W.VBox):
         if name is not None:
             use(name)
             return True
-        keep = [c for c in self.children[:2] if isinstance(c, W.HTML) and c is not self.message]
-        body = tuple(c for c in self.children[len(keep):] if c is not self.message)
+        body = self.body()
         self.gate = NameGate(None, folder, env, what=what)
 
         def ready(name):
@@ -279,9 +389,16 @@ class KitApp(W.VBox):
 
 
 def labelled(widget, description: str, tooltip: str):
-    """Set a description and tooltip (screen readers and hover) on a control."""
+    """Set a description and tooltip (screen readers and hover) on a control; a button
+    without a width of its own is as wide as its label (``width: auto``), so no label is cut.
+
+    >>> labelled(W.Button(), "Save my answers", "Save").layout.width
+    'auto'
+    """
     widget.description = description
     widget.tooltip = tooltip
+    if isinstance(widget, (W.Button, W.ToggleButton)) and not widget.layout.width:
+        widget.layout.width = "auto"   # the whole label, never "Save my answ…"
     if "description_width" in getattr(widget.style, "keys", []):
         widget.style.description_width = "initial"
     return widget

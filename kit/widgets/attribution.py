@@ -107,7 +107,8 @@ class AttributionBoard(KitApp):
         self.judgement.add_class("kit-attr-judgement")
         self.reasons = W.Textarea(placeholder="Your reasons: which evidence weighed most, and why?",
                                   layout=W.Layout(width="100%", height="5em"))
-        labelled(self.reasons, "", "Explain your judgement in a few sentences (required)")
+        labelled(self.reasons, "Your reasons", "Explain your judgement in a few sentences "
+                 "(required)")   # a visible label: a title alone names no text box
         self.reasons.add_class("kit-attr-reasons")
         self.record = labelled(W.Button(button_style="primary", icon="check"),
                                "Record my judgement",

@@ -34,8 +34,8 @@ from ..compare import gap_verdict
 from ..errors import KitDataError
 from .arguments import arguments_html
 from .. import decisions
-from ._common import (Fold, KitApp, NameGate, asks_in_page, esc, html_slot, labelled,
-                      learner_log, learner_name, source_links, where)
+from ._common import (Fold, KitApp, NameGate, RuleChoice, asks_in_page, esc, html_slot,
+                      labelled, learner_log, learner_name, source_links, where)
 from .handin import SyncLine, work_download
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
@@ -56,8 +56,11 @@ class DecisionDesk(KitApp):
 
     Controls carry stable CSS classes: ``kit-desk-prev``, ``kit-desk-next``,
     ``kit-desk-jump``, ``kit-desk-pick``, ``kit-desk-rule``, ``kit-desk-action``,
-    ``kit-desk-rationale``, ``kit-desk-save``, ``kit-desk-progress``,
-    ``kit-desk-reveal``.
+    ``kit-desk-rationale``, ``kit-desk-save``, ``kit-desk-saved`` (the line beside the
+    button: "✓ Saved" or "Not saved yet", :meth:`saved_state`), ``kit-desk-progress``,
+    ``kit-desk-reveal``. Each rule's checkbox sits in a :class:`RuleChoice`
+    (:attr:`rule_choices`) that shows the rule's summary and excerpt on hover and focus.
+    After a save the page scrolls Twitter's decision into view (:attr:`access`).
 
     >>> import kit
     >>> class Log:   # like DecisionLog: record() returns the saved record, table() the latest
@@ -179,15 +182,17 @@ class DecisionDesk(KitApp):
         self.context = html_slot("kit-desk-context", width="auto")
 
         # -- the learner's decision --------------------------------------------------------
-        self.rule_boxes = {}
+        self.rule_boxes, self.rule_choices = {}, {}
         for _, r in self._rules.iterrows():
-            box = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"))
-            labelled(box, r["name"], r["summary"])
+            choice = RuleChoice(r)   # the checkbox, and the rule's summary and excerpt beside it
+            box = choice.checkbox
             box.add_class("kit-desk-rule")
             box.add_class(f"kit-rule-{r['rule_id']}")
             self.rule_boxes[r["rule_id"]] = box
+            self.rule_choices[r["rule_id"]] = choice
         rules_help = W.HTML('<b>Which rules did it break?</b> <span class="kit-muted">Tick none, '
-                            'one or several; hover a rule to read it.</span>')
+                            'one or several; rest the pointer on a rule, or move to it with '
+                            'Tab, to read what it says.</span>')
         self.action = W.RadioButtons(
             options=[(f"{casebook.action_names[a]} (level {self._levels[a]})", a)
                      for a in casebook.ladder], layout=W.Layout(width="auto"))
@@ -195,7 +200,11 @@ class DecisionDesk(KitApp):
         labelled(self.action, "Action", "Twitter's enforcement ladder, from no action to "
                  "permanent suspension: pick the step you think fits")
         self.action.add_class("kit-desk-action")
+        # the text reaches the kernel when the box loses focus (Tab or a click on Save), in
+        # one message sent before the button's: sent while typing, a buffered update could
+        # arrive after a quick Save and the saved rationale would be cut short
         self.rationale = W.Textarea(placeholder="Why? Which words, which context, which rule?",
+                                    continuous_update=False,
                                     layout=W.Layout(width="auto", height="90px"))
         labelled(self.rationale, "Rationale", "Your reasons, in a few sentences "
                  "(saved with your decision)")
@@ -204,6 +213,8 @@ class DecisionDesk(KitApp):
                                     "Save your rules, action and rationale for this item; "
                                     "Twitter's decision is shown after saving")
         self.save_button.add_class("kit-desk-save")
+        self.saved_line = html_slot("kit-desk-saved", width="auto")
+        self.saved_line.add_class("kit-live")
         self.reveal = html_slot("kit-desk-reveal", width="auto")
         # -- hand-in (kit.widgets.handin): the class service's line, "Download my work"
         self.sync_line = SyncLine(lambda: self.decision_log)
@@ -214,16 +225,21 @@ class DecisionDesk(KitApp):
         self.jump_button.on_click(self.safely(lambda _b: self.jump_to_undecided()))
         self.save_button.on_click(self.safely(lambda _b: self.save()))
         self.picker.observe(self.safely(self._on_pick), names="value")
+        for w in (*self.rule_boxes.values(), self.action, self.rationale):
+            w.observe(self.safely(lambda _c: self._show_saved_state()), names="value")
 
         wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto", align_items="center")
         nav = W.HBox([self.prev_button, self.next_button, self.jump_button], layout=wrap)
-        rules_box = W.VBox([rules_help, *self.rule_boxes.values()], layout=W.Layout(width="auto"))
+        rules_box = W.VBox([rules_help, *self.rule_choices.values()],
+                           layout=W.Layout(width="auto"))
         rules_box.add_class("kit-desk-rules")
-        decision = W.VBox([rules_box, self.action, self.rationale, self.save_button],
+        save_row = W.HBox([self.save_button, self.saved_line, self.sync_line], layout=wrap)
+        save_row.add_class("kit-desk-save-row")
+        decision = W.VBox([rules_box, self.action, self.rationale, save_row],
                           layout=W.Layout(width="auto"))
         decision.add_class("kit-desk-decision")
         self.set_body(self.progress, nav, self.picker, self.header, self.note, self.text_area,
-                      self.context, decision, self.reveal, self.download, self.sync_line)
+                      self.context, decision, self.reveal, self.download)
 
         self.index = 0
         undecided = self.undecided_ids()
@@ -357,6 +373,32 @@ class DecisionDesk(KitApp):
         self.prev_button.disabled = index == 0
         self.next_button.disabled = index == len(self.item_ids) - 1
         self._refresh()
+        self._show_saved_state()
+
+    def saved_state(self) -> str:
+        """Whether the form holds what is saved for the item on screen: ``"saved"`` (it
+        does), ``"changed"`` (it was saved, and the form has changed since), ``"unsaved"``
+        (not saved yet, the form is filled in) or ``""`` (not saved, the form is empty)."""
+        state = self._form_state()
+        saved = self._decided.get(self.current_item_id)
+        if saved is not None:
+            same = (set(state["rules"]) == set(saved["rules"])
+                    and state["action"] == saved["action"]
+                    and state["rationale"] == saved["rationale"])
+            return "saved" if same else "changed"
+        touched = state["rules"] or state["action"] is not None or state["rationale"].strip()
+        return "unsaved" if touched else ""
+
+    def _show_saved_state(self) -> None:
+        """The line beside *Save decision*: "Saved", or that the form is not saved yet."""
+        text = {"saved": ("kit-saved-line", "✓ Saved"),
+                "changed": ("kit-saved-line kit-unsaved",
+                            "Changed since you saved: press Save decision to keep it"),
+                "unsaved": ("kit-saved-line kit-unsaved", "Not saved yet"),
+                "": None}[self.saved_state()]
+        html = f'<span class="{text[0]}">{esc(text[1])}</span>' if text else ""
+        if self.saved_line.value != html:
+            self.saved_line.value = html
 
     def _refresh(self) -> None:
         n, d = len(self.item_ids), len(self.decided_ids())
@@ -391,6 +433,8 @@ class DecisionDesk(KitApp):
         finally:
             self._syncing = False
         self._refresh()
+        self._show_saved_state()
+        self.access.scroll_to(".kit-desk-reveal")   # Twitter's decision, brought into view
         left = len(self.undecided_ids())
         self.show_info(f"Saved your decision on {item_id}. Twitter's decision is shown below. "
                        + (f"{left} item(s) left to decide." if left else "All items decided."))

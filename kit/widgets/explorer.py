@@ -6,7 +6,9 @@ A notebook shows it in one line::
 
 Filters (leader, kind, rule, date range, words) narrow a result list; choosing a
 result shows everything the case file says about it, each fact with its sources as
-links. An item's content note is always shown before its text. ``show_outcomes=False``
+links. An item's content note is always shown before its text, and then the text stays
+folded away (a native disclosure, "Show the text") until the learner opens it; the
+explorer opens on the first item without a content note. ``show_outcomes=False``
 hides what Twitter did to items, for classes that explore before deciding.
 """
 from __future__ import annotations
@@ -74,6 +76,9 @@ class CaseExplorer(KitApp):
                          self.date_to, self.search, self.reset_button], layout=wrap)
         self.set_body(filters, self.count, self.results, self.detail)
         self._update()
+        first = self._first_without_note()
+        if first is not None and first != self.results.value:
+            self.results.value = first   # open on an item whose text needs no content note
 
     def _build_filters(self, casebook) -> None:
         """The filter controls, the result list and the detail area, each with its CSS class."""
@@ -176,6 +181,16 @@ class CaseExplorer(KitApp):
                             kind="stable")
         return df.reset_index(drop=True)
 
+    def _first_without_note(self):
+        """The first item listed that has no content note (None if every one has one)."""
+        if self.view.value != "items":
+            return None
+        notes = self._tables["items"].set_index("item_id").content_note
+        for _, key in self.results.options:
+            if key in notes.index and not text_of(notes[key]):
+                return key
+        return None
+
     # -- labels ------------------------------------------------------------------------------
     def _label(self, row) -> str:
         view = self.view.value
@@ -263,7 +278,12 @@ class CaseExplorer(KitApp):
 
     def _item_html(self, it) -> str:
         item = it.to_dict()
-        parts = [header_html(item), note_html(item), text_html(item), context_html(item),
+        note = note_html(item)
+        text = text_html(item)
+        if note:   # the text waits, folded, until the learner has read the note and asks
+            text = ('<details class="kit-explorer-text-fold"><summary>Show the text (read the '
+                    f'content note first)</summary>{text}</details>')
+        parts = [header_html(item), note, text, context_html(item),
                  f'<p class="kit-muted">Sources:{self._src(it.source_ids)}</p>']
         if self.show_outcomes:
             parts.append(twitter_card_html(item, self.casebook))

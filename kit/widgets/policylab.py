@@ -24,7 +24,7 @@ from ..errors import KitDataError
 from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
                       outcome_sentences, outcome_timeline)
 from ..words import day
-from ._common import ChartSlot, Fold, KitApp, esc, html_slot, labelled, page_log
+from ._common import ChartSlot, Fold, KitApp, RuleChoice, esc, html_slot, labelled, page_log
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
@@ -152,13 +152,11 @@ class PolicyLab(KitApp):
     def _build_rule_boxes(self, rules) -> None:
         """Two checkboxes per conduct rule: enforced, and straight to suspension."""
         self.enforced, self.immediate = {}, {}
-        for _, r in rules.iterrows():
-            tip = f"{r['name']}: {r['summary']}"
-            self.enforced[r.rule_id] = labelled(W.Checkbox(value=True, indent=False),
-                                                r["name"], "Enforce this rule. " + tip)
+        for _, r in rules.iterrows():   # each: the checkbox, its summary and excerpt beside it
+            self.enforced[r.rule_id] = RuleChoice(r, value=True, tooltip="Enforce this rule.")
             self.enforced[r.rule_id].add_class("kit-lab-rule")
-            self.immediate[r.rule_id] = labelled(W.Checkbox(value=False, indent=False),
-                                                 r["name"], "Straight to suspension. " + tip)
+            self.immediate[r.rule_id] = RuleChoice(r, value=False,
+                                                   tooltip="Straight to suspension.")
             self.immediate[r.rule_id].add_class("kit-lab-immediate")
         for attr in _SCALARS:
             getattr(self, attr).add_class(f"kit-lab-{attr.replace('_', '-')}")

@@ -78,6 +78,8 @@ class Quiz(KitApp):
             casebook = default_casebook()
         self.casebook = casebook
         self.topic = topic
+        if topic:   # several quizzes on a page are told apart by screen readers (landmarks)
+            self.access.label = f"Quiz: Twitter's rules, {str(topic).replace('-', ' ')}"
         self.decision_log = log
         self.questions = quiz_questions(casebook, topic)
         self._rule_names = casebook.rule_names

@@ -152,7 +152,7 @@ class Survey(KitApp):
         choice.add_class(f"kit-survey-q-{qid}")
         why = W.Textarea(placeholder="Why? (optional, a sentence or two)",
                          layout=W.Layout(width="100%", height="4em"))
-        labelled(why, "", f"Your reasons for your answer to: {q['text']}")
+        labelled(why, "Why?", f"Your reasons for your answer to: {q['text']}")  # a visible label
         why.add_class("kit-survey-why")
         self.choice[qid], self.why[qid] = choice, why
         box = W.VBox([head, choice, why], layout=W.Layout(width="100%"))

@@ -8,7 +8,7 @@ from pathlib import Path
 #: reuse those pages, then Voila.
 #: Notebook 7 last: it shares the JupyterLab server (see Lab.notebook7_own_errors).
 FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_voila.py",
-              "test_notebook7.py")
+              "test_accessibility.py", "test_notebook7.py")
 
 
 def in_file_order(items: list, folder: Path) -> None:
