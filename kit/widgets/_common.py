@@ -25,6 +25,7 @@ from ..casebook import LEADER_NAMES
 from ..environment import detect
 from ..errors import KitDataError
 from ..words import blank
+from .layout import LAYOUT_STYLE
 
 #: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
 STYLE = """
@@ -51,7 +52,7 @@ STYLE = """
 .kit-app .widget-checkbox .widget-label-basic { white-space: normal; line-height: 1.3;
   height: auto; overflow: visible; }
 </style>
-"""
+""" + LAYOUT_STYLE
 
 
 def esc(value) -> str:
