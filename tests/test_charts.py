@@ -290,7 +290,7 @@ def test_learner_vs_twitter_spec():
     spec = chart.to_dict()
     # one layered view as wide as its container (issue 15): rule, Twitter's open squares,
     # the learner's dots on top (visible on Twitter's step), then the titles and leaders
-    rule, squares, dots, titles, names = spec["layer"]
+    rule, squares, dots, titles, second_lines, names = spec["layer"]
     assert spec["width"] == "container"
     assert rule["mark"]["type"] == "rule" and dots["mark"]["type"] == "point"
     assert squares["mark"]["type"] == "point" and squares["mark"]["filled"] is False
@@ -301,8 +301,9 @@ def test_learner_vs_twitter_spec():
                                                   "range": ["currentColor", "#CC79A7"]}
     assert "gap" in {t["field"] for t in rule["encoding"]["tooltip"]}
     assert "same_text" in {t["field"] for t in dots["encoding"]["tooltip"]}
-    assert dots["encoding"]["y"]["scale"]["domain"] == ["§Trump", "T1", "T2", "§Khamenei", "K1"]
-    assert titles["mark"]["type"] == "text" and titles["encoding"]["text"]["field"] == "title"
+    assert dots["encoding"]["y"]["scale"]["domain"] == [
+        "§Trump", "t1:T1", "T1", "t1:T2", "T2", "§Khamenei", "t1:K1", "K1"]
+    assert titles["mark"]["type"] == "text" and titles["encoding"]["text"]["field"] == "title_1"
     assert titles["mark"]["limit"] == {"expr": "width"}   # titles in full, never cut short
     assert len(only_data(spec)) == 3
     assert spec["title"]["text"] == "Your decisions next to Twitter's"
@@ -808,3 +809,38 @@ def test_offline_bundle_cache_is_checked_by_hash_before_use(tmp_path, monkeypatc
     os.remove(sidecar)
     new_kernel()
     assert offline.load_cached_bundle() is False
+
+
+# ---------------------------------------------------------------- layout (issue 15, item 5)
+
+def test_long_item_titles_are_written_in_full_on_two_lines():
+    long = ("'Ppl who immigrated to Occupied #Palestine' tweet (date unknown; quoted by ADL "
+            "on 19 March 2021)")
+    comp = COMPARISON.assign(title=["Looting", long, "Vaccine"])
+    spec = C.learner_vs_twitter_chart(comp).to_dict()
+    row = [d for d in only_data(spec) if d["item_id"] == "T2"][0]
+    assert row["title_2"] and f"{row['title_1']} {row['title_2']}" == long   # nothing cut
+    assert "…" not in row["title_1"] + row["title_2"]
+    domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert domain[domain.index("t1:T2"):domain.index("t1:T2") + 3] == ["t1:T2", "t2:T2", "T2"]
+
+
+def test_the_learners_mark_stays_visible_on_twitters_step():
+    # T2: the learner chose suspend, as Twitter did
+    spec = C.learner_vs_twitter_chart(COMPARISON).to_dict()
+    marks = [layer["mark"] for layer in spec["layer"]]
+    squares = next(i for i, m in enumerate(marks) if m.get("filled") is False)
+    dots = next(i for i, m in enumerate(marks) if m.get("filled") is True)
+    assert squares < dots, "the learner's dots are drawn after (on top of) Twitter's squares"
+    assert marks[dots]["size"] * 2 <= marks[squares]["size"], "a dot fits inside a square"
+    t2 = [d for d in only_data(spec) if d["item_id"] == "T2"][0]
+    assert t2["same_text"] == "yes"   # and the tooltip says so
+
+
+def test_kit_charts_fill_their_container_and_have_no_white_box(small_with_evidence, altair_state):
+    C.setup()
+    for name in ("timeline", "learner_vs_twitter", "policy_outcome", "class_distribution",
+                 "class_vs_twitter"):
+        spec = all_charts(small_with_evidence)[name].to_dict()
+        assert spec["width"] == "container", name
+        assert spec["config"]["background"] == "transparent", name

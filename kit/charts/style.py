@@ -20,6 +20,8 @@ never cut on a narrow screen.
 """
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -204,49 +206,77 @@ def row_header() -> alt.Header:
 
 #: The y field of charts drawn with :func:`grouped_rows`.
 ROW = "row"
-#: The marks of a row sit this many pixels under its centre; its title this many above.
-MARK_OFFSET, TITLE_OFFSET = 6, -7
-#: Height in pixels of a row of :func:`grouped_rows` (its title line and its marks).
-ROW_STEP = 30
+#: Height in pixels of a band of :func:`grouped_rows`: a line of a title, or an item's marks.
+ROW_STEP = 15
+#: Titles longer than this many characters are written on two lines.
+TITLE_LINE = 60
+
+
+def _title_lines(title) -> tuple:
+    """An item's title on one line, or two when it is long (never shortened).
+
+    >>> _title_lines("A short title")
+    ('A short title', '')
+    >>> _title_lines("word " * 15)[1]
+    'word word word'
+    """
+    text = " ".join(str("" if title is None else title).split())
+    if len(text) <= TITLE_LINE:
+        return text, ""
+    lines = textwrap.wrap(text, TITLE_LINE)
+    return lines[0], " ".join(lines[1:])
 
 
 def grouped_rows(table: pd.DataFrame, group: str = "group"):
     """Rows grouped by leader in one view (instead of one panel per leader, which cannot
     take the width of its container): ``(data, y)``.
 
-    ``data`` is ``table`` with a ``row`` key per item (its ``item_id``); ``y`` is the
-    shared y encoding: every group's header row ("§" and its name), then its items, in
-    the kit's leader order. :func:`row_titles` draws the titles and the group names.
+    ``data`` is ``table`` with a ``row`` key per item (its ``item_id``) and its title in
+    one or two lines (``title_1``, ``title_2``); ``y`` is the shared y encoding, one band
+    per line: every group's header ("§" and its name), then per item its title's lines
+    ("t1:" and "t2:" and the id) and its marks (the id), in the kit's leader order.
+    :func:`row_titles` draws the titles and the group names.
 
-    >>> t = pd.DataFrame({"group": ["Khamenei", "Trump"], "item_id": ["K1", "T1"]})
+    >>> t = pd.DataFrame({"group": ["Khamenei", "Trump"], "item_id": ["K1", "T1"],
+    ...                   "title": ["A", "B"]})
     >>> data, y = grouped_rows(t)
     >>> y.to_dict()["scale"]["domain"]
-    ['§Trump', 'T1', '§Khamenei', 'K1']
+    ['§Trump', 't1:T1', 'T1', '§Khamenei', 't1:K1', 'K1']
     """
     data = table.copy()
     data[ROW] = data["item_id"].astype(str)
+    lines = [_title_lines(t) for t in data["title"]]
+    data["title_1"] = [a for a, _ in lines]
+    data["title_2"] = [b for _, b in lines]
+    two = set(data.loc[data["title_2"] != "", ROW])
     domain = []
     for g in group_order(data[group]):
         domain.append(f"§{g}")
-        domain += list(dict.fromkeys(data.loc[data[group] == g, ROW]))
+        for r in dict.fromkeys(data.loc[data[group] == g, ROW]):
+            domain += [f"t1:{r}"] + ([f"t2:{r}"] if r in two else []) + [r]
     y = alt.Y(f"{ROW}:N", title=None, axis=None,
-              scale=alt.Scale(domain=domain, paddingInner=0, paddingOuter=0.2))
+              scale=alt.Scale(domain=domain, paddingInner=0, paddingOuter=0.5))
     return data, y
 
 
 def row_titles(data: pd.DataFrame, y, group: str = "group") -> list:
     """The text layers of :func:`grouped_rows` (from the same data, no second dataset):
-    each item's title in full above its marks (cut only where wider than the whole chart)
-    and each group's name in bold on its header row."""
+    each item's title in full on the line(s) above its marks (cut only where wider than
+    the whole chart) and each group's name in bold on its header line."""
     base = alt.Chart(data)
-    titles = base.transform_aggregate(groupby=[ROW, "title"]).mark_text(
-        align="left", baseline="middle", dy=TITLE_OFFSET, fontSize=11, limit=alt.ExprRef("width"),
-    ).encode(x=alt.value(0), y=y, text=alt.Text("title:N"))
+    layers = []
+    for n in (1, 2):
+        line = base.transform_filter(f"datum.title_{n} != ''").transform_aggregate(
+            groupby=[ROW, f"title_{n}"]).transform_calculate(
+            **{ROW: f"'t{n}:' + datum.{ROW}"}).mark_text(
+            align="left", baseline="middle", fontSize=11, limit=alt.ExprRef("width"),
+        ).encode(x=alt.value(0), y=y, text=alt.Text(f"title_{n}:N"))
+        layers.append(line)
     names = base.transform_aggregate(groupby=[group]).transform_calculate(
         **{ROW: f"'§' + datum['{group}']"}).mark_text(
-        align="left", baseline="middle", fontSize=13, fontWeight="bold", dy=2,
+        align="left", baseline="middle", fontSize=13, fontWeight="bold",
     ).encode(x=alt.value(0), y=y, text=alt.Text(f"{group}:N"))
-    return [titles, names]
+    return layers + [names]
 
 
 def finish(chart, title: str, description: str, subtitle: str | None = None):

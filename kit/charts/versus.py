@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..words import plural
 from .frames import check_rows, first_items, ladder_frame, require
-from .style import (FILL, MARK_OFFSET, OKABE_ITO, ROW_STEP, finish, grouped_rows, item_labels,
+from .style import (FILL, OKABE_ITO, ROW_STEP, finish, grouped_rows, item_labels,
                     leader_name, level_axis, level_scale, message_chart, row_titles, short,
                     who_scale)
 
@@ -118,7 +118,7 @@ def _dumbbell(table: pd.DataFrame, ladder: pd.DataFrame, label: str, title: str,
             alt.Tooltip("twitter_action:N", title="Twitter's action"), *extra_tooltips,
             alt.Tooltip("same_text:N", title="On Twitter's step")]
     base = alt.Chart(data)
-    rule = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=2, yOffset=MARK_OFFSET).encode(
+    rule = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=2).encode(
         x=alt.X("level:Q", scale=scale, axis=x_axis), x2="twitter_level:Q", y=y, tooltip=tips)
     folded = base.transform_fold(["level", "twitter_level"], as_=["which", "step"]).transform_calculate(
         who=f"datum.which == 'twitter_level' ? 'Twitter' : {_js(label)}")
@@ -127,11 +127,11 @@ def _dumbbell(table: pd.DataFrame, ladder: pd.DataFrame, label: str, title: str,
     point_tips = [alt.Tooltip("who:N", title="Who"),
                   alt.Tooltip("step:Q", title="Level", format=".2~f"), *tips]
     dots = folded.transform_filter("datum.which == 'level'").mark_point(
-        filled=True, size=64, opacity=1, yOffset=MARK_OFFSET).encode(
+        filled=True, size=64, opacity=1).encode(
         x=alt.X("step:Q", scale=scale, axis=x_axis), y=y, color=colour, shape=shape,
         tooltip=point_tips)
     squares = folded.transform_filter("datum.which == 'twitter_level'").mark_point(
-        filled=False, size=150, strokeWidth=2, opacity=1, yOffset=MARK_OFFSET).encode(
+        filled=False, size=150, strokeWidth=2, opacity=1).encode(
         x=alt.X("step:Q", scale=scale, axis=x_axis), y=y, color=colour, shape=shape,
         tooltip=point_tips)
     chart = alt.layer(rule, squares, dots, *row_titles(data, y)).properties(
@@ -157,7 +157,7 @@ def learner_vs_twitter_chart(comparison: pd.DataFrame, casebook=None, label: str
     ...     "twitter_level": [5], "gap": [-2], "agree": [False]})
     >>> spec = learner_vs_twitter_chart(comp).to_dict()
     >>> [layer["mark"]["type"] for layer in spec["layer"]]
-    ['rule', 'point', 'point', 'text', 'text']
+    ['rule', 'point', 'point', 'text', 'text', 'text']
     """
     table = learner_vs_twitter_table(comparison)
     average = bool(len(table)) and int(table["n"].max()) > 1

@@ -9,8 +9,10 @@ a narrow side panel:
   (headline, summary, chart, table) on the right, kept in view while the controls
   scroll (``position: sticky``); narrower, one column with the headline (what the last
   change did) sticky at the top. The headline flashes briefly after each change.
-* Charts (``.kit-chart``) take the width they are given: kit charts are drawn with
-  ``width="container"`` (see kit.charts.style) and their text follows the theme.
+* Charts take the width they are given: kit charts are drawn with ``width="container"``
+  (see kit.charts.style), which needs their box (vega-embed's) to be a full-width block,
+  in an app or straight in a notebook output (a page showing any kit app carries this
+  style); their text and Twitter's marks follow the theme (``currentColor``).
 * Labels wrap instead of being cut; menus may not grow past their box.
 """
 from __future__ import annotations
@@ -29,11 +31,16 @@ LAYOUT_STYLE = """
 .kit-lab .kit-lab-controls { min-width: 0; }
 .kit-lab .kit-lab-controls .widget-inline-hbox { margin: 1px 0; }
 .kit-lab .kit-lab-result { display: contents !important; }
+.kit-lab .kit-lab-result > * { flex-shrink: 0; }
+.kit-lab .kit-lab-summary ul { margin: 2px 0; padding-left: 1.2em; }
+.kit-lab .kit-lab-summary li { margin: 1px 0; line-height: 1.35; }
 .kit-lab .kit-lab-headline { order: -1; position: sticky; top: 0; z-index: 3;
   background: var(--jp-layout-color1); border: 1px solid var(--jp-border-color2);
   border-left: 4px solid var(--jp-brand-color1); border-radius: 3px; padding: 4px 8px;
   box-shadow: 0 2px 4px rgba(0, 0, 0, 0.12); }
 .kit-lab .kit-lab-headline p { margin: 0; line-height: 1.35; }
+.kit-lab .kit-lab-headline p.kit-lab-problem { border-left: 4px solid var(--jp-error-color1);
+  margin: -4px -8px -4px -12px; padding: 4px 8px; }
 .kit-lab .kit-lab-flash-0, .kit-lab .kit-lab-flash-1 { animation: kit-lab-flash 1.6s ease-out; }
 .kit-lab .kit-lab-flash-1 { animation-name: kit-lab-flash-again; }
 @keyframes kit-lab-flash { from { background: var(--jp-brand-color3); } to { background: var(--jp-layout-color1); } }
@@ -61,6 +68,10 @@ LAYOUT_STYLE = """
   .kit-lab .kit-lab-headline { order: 0; position: static; box-shadow: none; }
 }
 .kit-app .kit-chart { width: 100%; }
-.kit-app .kit-chart .vega-embed, .kit-app .kit-chart .jupyter-widgets { width: 100%; }
+/* kit charts are drawn as wide as their container (width "container"): vega-embed's own
+   inline-block box would give them none, in an app or straight in a notebook's output */
+.kit-app .kit-chart .vega-embed, .jp-OutputArea-output .vega-embed { display: block; width: 100%; }
+.jp-OutputArea-output .vega-embed summary { background: var(--jp-layout-color1);
+  color: var(--jp-ui-font-color1); border-color: var(--jp-border-color1); }
 </style>
 """

@@ -112,6 +112,7 @@ class PolicyLab(KitApp):
         self.decision_log = log = page_log(log, casebook)
         self.predictions = None
         self.outcomes = None
+        self.previous_outcomes = None
         self.last_policy = None
         self._quiet = False
         self._names = casebook.action_names
@@ -330,12 +331,16 @@ class PolicyLab(KitApp):
         Every change is computed afresh (well within the lab's 50 ms goal on the
         shipped case file: see benchmarks/run.py), so nothing is cached.
         """
-        policy = self.policy
+        try:
+            policy = self.policy
+        except KitDataError as exc:   # said next to the control too, not only at the bottom
+            self._show_problem(exc)
+            raise
         decisions = self._decisions() if policy.labels == "decisions" else None
         pred = apply_policy(policy, self.casebook, decisions=decisions)
         outcomes = account_outcomes(pred, self.casebook)
         chart = self._chart(pred, policy)
-        before = self.outcomes
+        self.previous_outcomes = before = self.outcomes
         self.predictions, self.outcomes, self.last_policy = pred, outcomes, policy
         self._show_headline(before, outcomes)
         self.describe.value = f'<p class="kit-muted">{esc(policy.describe())}</p>'
@@ -363,8 +368,11 @@ class PolicyLab(KitApp):
 
     def headline_text(self, before=None, outcomes=None) -> str:
         """The headline: what the last change was, what it changed (account by account,
-        against ``before``) and the count of suspensions next to Twitter's."""
+        against ``before``, default the outcomes before the last update) and the count of
+        suspensions next to Twitter's."""
         out = self.outcomes if outcomes is None else outcomes
+        if before is None and outcomes is None:
+            before = self.previous_outcomes
         if out is None:
             return ""
         n = int(out.suspended_on.notna().sum())
@@ -377,12 +385,21 @@ class PolicyLab(KitApp):
                                               else "")) if changes else "no account's outcome changed"
         return f"{self._changed} → {effect}. {count}"
 
+    def _show_problem(self, exc) -> None:
+        what = f"{self._changed} → " if self._changed else ""
+        self.headline.value = (f'<p class="kit-lab-problem">{esc(what)}not applied: {esc(exc)}. '
+                               "The result shown is the last one that worked.</p>")
+        self._restart_flash()
+
+    def _restart_flash(self) -> None:
+        self.headline.remove_class(f"kit-lab-flash-{self._flash}")
+        self._flash = 1 - self._flash
+        self.headline.add_class(f"kit-lab-flash-{self._flash}")
+
     def _show_headline(self, before, outcomes) -> None:
         self.headline.value = f"<p>{esc(self.headline_text(before, outcomes))}</p>"
         if before is not None:   # restart the flash: alternate two classes with one animation
-            self.headline.remove_class(f"kit-lab-flash-{self._flash}")
-            self._flash = 1 - self._flash
-            self.headline.add_class(f"kit-lab-flash-{self._flash}")
+            self._restart_flash()
 
     def _summary_html(self, outcomes) -> str:
         lines = self.summary_lines(outcomes)

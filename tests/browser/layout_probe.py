@@ -149,3 +149,27 @@ def scroll_to(page, selector: str, index: int = 0, block: str = "start") -> bool
 
 def save_json(folder: Path, name: str, data) -> None:
     (folder / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+
+
+#: JavaScript: how tall the page would be with nothing scrolled (its tallest scroller's content).
+CONTENT_HEIGHT = r"""
+() => {
+  let best = document.documentElement.scrollHeight;
+  for (const e of document.querySelectorAll('*')) {
+    const s = getComputedStyle(e);
+    if (!/(auto|scroll)/.test(s.overflowY) || e.scrollHeight <= e.clientHeight + 1) continue;
+    best = Math.max(best, innerHeight - e.clientHeight + e.scrollHeight);
+  }
+  return Math.ceil(best);
+}
+"""
+
+
+def tall_screenshot(page, path, width: int, limit: int = 8000) -> int:
+    """A screenshot of the whole page at ``width``, the viewport made as tall as its content
+    (inner scrollers included, which ``full_page`` misses); returns that height."""
+    height = min(limit, int(page.evaluate(CONTENT_HEIGHT)))
+    page.set_viewport_size({"width": width, "height": height})
+    settle_after_resize(page)
+    page.screenshot(path=str(path))
+    return height

@@ -20,7 +20,8 @@ import pytest
 
 from .harness.notebooks import notebook_or_missing
 from .layout_probe import (DARK, DEFAULT_VIEWPORT, LIGHT, NARROW, WIDE, measure, save_json,
-                           screenshot_folder, scroll_to, set_theme, settle_after_resize)
+                           screenshot_folder, scroll_to, set_theme, settle_after_resize,
+                           tall_screenshot)
 
 pytestmark = pytest.mark.browser
 
@@ -53,10 +54,14 @@ def _photograph(view, stem: str, folder, full_page: bool = False) -> dict:
             data["shots"].append({"file": path.name, "subject": f"{selector} #{i}",
                                   "measures": measure(page)})
             n += 1
-    if full_page:
+    if full_page:   # the whole page, as tall as its content, then back to the screen's size
+        size = page.viewport_size
         path = folder / f"{stem}-page.png"
-        page.screenshot(path=str(path), full_page=True)
-        data["shots"].append({"file": path.name, "subject": "whole page"})
+        height = tall_screenshot(page, path, size["width"])
+        data["shots"].append({"file": path.name, "subject": "whole page", "height": height,
+                              "measures": measure(page)})
+        page.set_viewport_size(size)
+        settle_after_resize(page)
     return data
 
 
@@ -68,8 +73,16 @@ def _lab_change_a_control(view, stem: str, folder) -> dict:
     page.wait_for_timeout(250)
     options = select.evaluate("e => [...e.options].map(o => o.value)")
     current = select.evaluate("e => e.value")
-    select.select_option(value=next(o for o in options if o != current))
-    page.wait_for_timeout(1_500)
+    target = next(o for o in options if o != current)
+    before = page.locator(".kit-lab .kit-lab-headline").first.inner_text()
+    select.select_option(value=target)
+    try:   # the headline says what changed once the kernel has answered
+        page.wait_for_function("([sel, old]) => { const e = document.querySelector(sel);"
+                               " return !!e && e.innerText !== old; }",
+                               arg=[".kit-lab .kit-lab-headline", before], timeout=15_000)
+    except Exception:  # noqa: BLE001 - the picture shows what is there (before the change)
+        pass
+    page.wait_for_timeout(800)   # the chart redraws
     path = folder / f"{stem}-after-change.png"
     page.screenshot(path=str(path))
     return {"file": path.name, "subject": "PolicyLab after changing 'Suspend at'",
