@@ -471,12 +471,13 @@ def test_policylab_result_sits_beside_the_controls(case):
     lab = PolicyLab(case)
     main = [c for c in lab.children if "kit-lab-main" in _classes(c)]
     assert len(main) == 1, "the controls and the result share one box (side by side when wide)"
-    controls, result = main[0].children
+    headline, controls, result = main[0].children
+    # the headline (sticky) first, then the controls and, beside or under them, the result
+    assert headline is lab.headline and "kit-lab-headline" in _classes(headline)
     assert "kit-lab-controls" in _classes(controls) and "kit-lab-result" in _classes(result)
-    # the headline first, then the summary and the chart: what changed is seen first
-    shown = [next(iter(_classes(c) & {"kit-lab-headline", "kit-lab-summary", "kit-lab-chart"}), None)
+    shown = [next(iter(_classes(c) & {"kit-lab-summary", "kit-lab-chart"}), None)
              for c in result.children]
-    assert [s for s in shown if s] == ["kit-lab-headline", "kit-lab-summary", "kit-lab-chart"]
+    assert [s for s in shown if s] == ["kit-lab-summary", "kit-lab-chart"]
     from kit.widgets._common import STYLE
     assert "@container kit-lab (min-width: 880px)" in STYLE and "position: sticky" in STYLE
 

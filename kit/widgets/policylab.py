@@ -10,8 +10,8 @@ next to what Twitter did), a chart of actions over time and a short summary
 on 2021-01-08"). Widgets are never rebuilt on a change, only their values.
 
 Cause and effect stay together (:mod:`kit.widgets.layout`): on a wide app the result
-sits beside the controls and stays in view while they scroll; on a narrow one a
-headline sticks to the top. The headline says what the last change did ("Suspend at
+sits beside the controls and stays in view while they scroll; on any screen a
+headline sticks to the top of the app while it is on screen. The headline says what the last change did ("Suspend at
 (strikes): 3 → @khamenei_ir now suspended on 2020-05-21, before: not suspended") and
 flashes briefly, so every change visibly changes something next to the control.
 
@@ -124,7 +124,8 @@ class PolicyLab(KitApp):
         result = W.VBox([W.HTML("<h4>What this policy would have done</h4>"),
                          *self._result_area()], layout=W.Layout(width="100%"))
         result.add_class("kit-lab-result")
-        main = W.Box([controls, result], layout=W.Layout(width="100%"))
+        # the headline first, sticky at the top (layout.py): it stays in view on any screen
+        main = W.Box([self.headline, controls, result], layout=W.Layout(width="100%"))
         main.add_class("kit-lab-main")
         self.set_body(main)
         self._wire(preset)
@@ -225,8 +226,7 @@ class PolicyLab(KitApp):
         self.items_html = html_slot("kit-lab-items")
         details = Fold(self.items_html, "Item by item: what the policy did and why",
                        "Hide the item-by-item list", "kit-lab-items-toggle")
-        return (self.headline, self.summary_html, self.chart_slot, self.table, self.describe,
-                details)
+        return self.summary_html, self.chart_slot, self.table, self.describe, details
 
     def _wire(self, preset: str) -> None:
         """Observe every control, check the preset and draw the first result."""

@@ -113,7 +113,17 @@ def _change_far_down(view):
       const s = document.querySelector('.jp-WindowedPanel-outer, .jp-NotebookPanel-notebook');
       const top = s ? s.getBoundingClientRect().top : 0;
       const bottom = s ? s.getBoundingClientRect().bottom : innerHeight;
-      return {headline: [h.top, h.bottom], control: [c.top, c.bottom], screen: [top, bottom]};
+      // what could stop position: sticky (an ancestor that clips or scrolls)
+      const clips = [];
+      for (let e = document.querySelector('.kit-lab .kit-lab-headline').parentElement; e;
+           e = e.parentElement) {
+        const st = getComputedStyle(e);
+        if (st.overflowX !== 'visible' || st.overflowY !== 'visible')
+          clips.push(`${e.tagName}.${[...e.classList].slice(0, 3).join('.')}:` +
+                     `${st.overflowX}/${st.overflowY}`);
+      }
+      return {headline: [h.top, h.bottom], control: [c.top, c.bottom], screen: [top, bottom],
+              clips};
     }""")
     box.click()   # untick again: leave the page as it was
     return where
