@@ -48,7 +48,10 @@ LAYOUT_STYLE = """
 @media (prefers-reduced-motion: reduce) {
   .kit-lab .kit-lab-flash-0, .kit-lab .kit-lab-flash-1 { animation: none; } }
 .kit-lab .kit-lab-grid { display: grid !important; gap: 0 12px; width: 100%;
-  grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); }
+  grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); }
+.kit-lab .kit-lab-grid > .widget-checkbox, .kit-lab .kit-lab-pair > .widget-checkbox {
+  width: auto !important; min-width: 0; max-width: 100%; }
+.kit-lab .kit-lab-controls .widget-checkbox label { max-width: 100%; }
 .kit-lab .kit-lab-pair { display: flex !important; flex-flow: row wrap; gap: 0 16px; }
 .kit-lab .widget-dropdown select { text-overflow: ellipsis; }
 .kit-lab .widget-dropdown.kit-lab-lock-after, .kit-lab .widget-dropdown.kit-lab-suspend-after {

@@ -60,12 +60,27 @@ MEASURE = r"""
     for (const s of app.querySelectorAll('select')) {
       if (!visible(s) || s.multiple || s.selectedIndex < 0) continue;
       const st = getComputedStyle(s);
-      const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 16;
+      // the arrow sits in the right padding where it is wide enough; else allow for it
+      const arrow = parseFloat(st.paddingRight) >= 16 ? 0 : 16;
+      const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - arrow;
       const text = s.options[s.selectedIndex].text;
       const need = textWidth(text, s);
       if (need > room + 1)
         cut.push({what: 'menu', where: name(s.closest('[class*=kit-]') || s),
                   text: text.slice(0, 80), need: Math.round(need), room: Math.round(room)});
+    }
+  }
+  // a PolicyLab control sticking out of its column (hidden under the result or cut off)
+  for (const col of document.querySelectorAll('.kit-lab .kit-lab-controls')) {
+    if (!visible(col)) continue;
+    const edge = col.getBoundingClientRect().right;
+    for (const e of col.querySelectorAll('.widget-inline-hbox, label, .widget-label-basic')) {
+      if (!visible(e)) continue;
+      const right = e.getBoundingClientRect().right;
+      if (right > edge + 1)
+        cut.push({what: 'out of its column', where: name(e.closest('[class*=kit-]') || e),
+                  text: (e.innerText || '').trim().slice(0, 80), right: Math.round(right),
+                  edge: Math.round(edge)});
     }
   }
   // chart texts Vega cut with an ellipsis (labelLimit / limit)

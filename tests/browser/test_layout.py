@@ -167,3 +167,13 @@ def test_charts_have_no_white_box_in_the_dark_theme(lab, request):
         assert not dark_text, f"chart text stays black in the dark theme: {dark_text}"
     finally:
         set_theme(view, LIGHT)
+
+
+def test_nothing_is_cut_in_the_voila_policylab_at_1024(voila, narrow, policylab_notebook):
+    # 1024 px in Voila is wide enough for the result beside the controls: nothing may stick
+    # out of the narrower controls column
+    view = narrow(voila.render(policylab_notebook))
+    measures = _scroll_through(view.page, ".kit-lab, .kit-chart")
+    cut = _cut_in(measures, only_lab=True)
+    assert not cut, f"{view.name} in Voila at 1024×700: cut labels or chart texts:\n" + "\n".join(
+        map(str, cut))
