@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..words import plural
 from .frames import check_rows, first_items, ladder_frame, require
-from .style import (FILL, ROW_STEP, finish, grouped_rows, item_labels, ladder_scale,
+from .style import (FILL, INK, ROW_STEP, finish, grouped_rows, item_labels, ladder_scale,
                     row_titles,
                     leader_name, message_chart, row_header, short)
 
@@ -109,7 +109,8 @@ def class_distribution_chart(distribution: pd.DataFrame, casebook=None):
             alt.Tooltip("action:N", title="Action"), alt.Tooltip("level:Q", title="Level"),
             alt.Tooltip("count:Q", title="Learners"),
             alt.Tooltip("share:Q", title="Share", format=".0%")]
-    bars = alt.Chart(data).mark_bar(height=12).encode(
+    # a thin outline in the page's ink: the darkest step stays visible on a dark page
+    bars = alt.Chart(data).mark_bar(height=12, stroke=INK, strokeWidth=0.6, strokeOpacity=0.5).encode(
         x=alt.X("share:Q", title="Share of the class's decisions", stack="zero",
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
