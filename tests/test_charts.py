@@ -143,9 +143,10 @@ VS_TWITTER = pd.DataFrame({
 def test_palette_is_okabe_ito_and_fixed():
     assert C.LEADER_COLOURS == {"trump": "#D55E00", "khamenei": "#0072B2"}
     assert set(C.LEADER_COLOURS.values()) <= set(C.OKABE_ITO.values())
-    assert set(C.EVENT_COLOURS) <= set(C.OKABE_ITO.values())
+    # Twitter in the theme's ink (issue 15: charts follow JupyterLab's light or dark theme)
+    assert set(C.EVENT_COLOURS) <= set(C.OKABE_ITO.values()) | {C.INK}
     assert set(C.POINTS_TO_COLOURS) <= set(C.OKABE_ITO.values())
-    assert C.WHO_COLOURS["twitter"] == "#000000"
+    assert C.WHO_COLOURS["twitter"] == C.INK == "currentColor"
     assert len(set(C.LADDER_PALETTE)) == len(C.LADDER_PALETTE) == 6
 
 
@@ -177,16 +178,19 @@ def test_timeline_table_merges_events_and_items(small):
 def test_timeline_chart_spec(small):
     chart = C.timeline_chart(small)
     spec = chart.to_dict()
-    inner = spec["spec"]
+    inner = spec   # one view as wide as its container (issue 15), no longer a facet
     assert inner["mark"]["type"] == "point"
     enc = inner["encoding"]
     assert (enc["x"]["field"], enc["x"]["type"]) == ("date", "temporal")
-    assert (enc["y"]["field"], enc["y"]["type"]) == ("lane", "nominal")
+    assert (enc["y"]["field"], enc["y"]["type"]) == ("row", "nominal")   # "group|lane"
+    assert inner["width"] == "container"
     assert enc["color"]["field"] == enc["shape"]["field"] == "kind"
     assert enc["color"]["scale"] == {"domain": list(C.EVENT_KINDS), "range": list(C.EVENT_COLOURS)}
     assert {"description", "source_ids", "actor"} <= {t["field"] for t in enc["tooltip"]}
-    assert spec["facet"]["row"]["field"] == "group"
-    assert spec["facet"]["row"]["sort"] == ["Trump", "Khamenei", "Both / general"]
+    # grouped by leader in one view: each group's name, then its lanes
+    heads = [v for v in enc["y"]["scale"]["domain"] if v.startswith("§")]
+    assert heads == ["§Trump", "§Khamenei", "§Both / general"]
+    assert "Trump|@realDonaldTrump" in enc["y"]["scale"]["domain"]
     assert spec["title"]["text"] == "Timeline: both cases, account by account"
     assert len(only_data(spec)) == 12
     assert C.text_alternative(chart) == spec["description"] == (
@@ -284,14 +288,23 @@ def test_ladder_rejects_a_table_without_action(small):
 def test_learner_vs_twitter_spec():
     chart = C.learner_vs_twitter_chart(COMPARISON)
     spec = chart.to_dict()
-    rule, dots = spec["spec"]["layer"]
+    # one layered view as wide as its container (issue 15): rule, Twitter's open squares,
+    # the learner's dots on top (visible on Twitter's step), then the titles and leaders
+    rule, squares, dots, titles, second_lines, names = spec["layer"]
+    assert spec["width"] == "container"
     assert rule["mark"]["type"] == "rule" and dots["mark"]["type"] == "point"
+    assert squares["mark"]["type"] == "point" and squares["mark"]["filled"] is False
+    assert dots["mark"]["filled"] is True and dots["mark"]["size"] < squares["mark"]["size"]
     assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("level", "twitter_level")
     assert rule["encoding"]["x"]["type"] == "quantitative"
     assert dots["encoding"]["color"]["scale"] == {"domain": ["Twitter", "You"],
-                                                  "range": ["#000000", "#CC79A7"]}
+                                                  "range": ["currentColor", "#CC79A7"]}
     assert "gap" in {t["field"] for t in rule["encoding"]["tooltip"]}
-    assert dots["encoding"]["y"]["sort"] == ["Looting", "Jan 8", "Vaccine"]
+    assert "same_text" in {t["field"] for t in dots["encoding"]["tooltip"]}
+    assert dots["encoding"]["y"]["scale"]["domain"] == [
+        "§Trump", "t1:T1", "T1", "t1:T2", "T2", "§Khamenei", "t1:K1", "K1"]
+    assert titles["mark"]["type"] == "text" and titles["encoding"]["text"]["field"] == "title_1"
+    assert titles["mark"]["limit"] == {"expr": "width"}   # titles in full, never cut short
     assert len(only_data(spec)) == 3
     assert spec["title"]["text"] == "Your decisions next to Twitter's"
     assert C.text_alternative(chart) == (
@@ -301,11 +314,11 @@ def test_learner_vs_twitter_spec():
 
 def test_learner_vs_twitter_axis_uses_the_ladder(small):
     spec = C.learner_vs_twitter_chart(COMPARISON, small).to_dict()
-    axis = spec["spec"]["layer"][0]["encoding"]["x"]["axis"]
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
     assert axis["values"] == [0, 1, 2, 3, 4, 5]
     assert "'5 suspend'" in axis["labelExpr"] and "'1 label'" in axis["labelExpr"]
     # without the case file only the actions in the table are named
-    axis = C.learner_vs_twitter_chart(COMPARISON).to_dict()["spec"]["layer"][0]["encoding"]["x"]["axis"]
+    axis = C.learner_vs_twitter_chart(COMPARISON).to_dict()["layer"][0]["encoding"]["x"]["axis"]
     assert "'1'" in axis["labelExpr"] and "label" not in axis["labelExpr"].replace("labelExpr", "")
 
 
@@ -329,7 +342,7 @@ def test_learner_vs_twitter_averages_a_class_of_50000_rows():
     chart = C.learner_vs_twitter_chart(big)
     spec = chart.to_dict()
     assert len(only_data(spec)) == 3
-    assert spec["spec"]["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["Twitter", "Class (mean)"]
+    assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["Twitter", "Class (mean)"]
     assert C.text_alternative(chart).startswith("Class (mean)'s average step matched Twitter's on 1 of 3")
 
 
@@ -373,14 +386,20 @@ def test_policy_outcome_table_keeps_the_most_severe_action_per_day():
 def test_policy_outcome_chart_spec():
     chart = C.policy_outcome_chart(TIMELINE)
     spec = chart.to_dict()
-    inner = spec["spec"]
+    inner = spec   # one view as wide as its container, a row per account (issue 15)
     assert inner["mark"]["type"] == "line" and inner["mark"]["interpolate"] == "step-after"
+    assert inner["width"] == "container"
     enc = inner["encoding"]
     assert (enc["x"]["field"], enc["x"]["type"]) == ("date", "temporal")
-    assert (enc["y"]["field"], enc["y"]["type"]) == ("level", "quantitative")
-    assert enc["color"]["scale"] == {"domain": ["Twitter", "policy"], "range": ["#000000", "#CC79A7"]}
+    assert (enc["y"]["field"], enc["y"]["type"]) == ("account", "nominal")
+    # the level within the account's row; the policy a little apart from Twitter
+    assert (enc["yOffset"]["field"], enc["yOffset"]["type"]) == ("shown", "quantitative")
+    assert "datum.level" in inner["transform"][0]["calculate"]
+    assert enc["color"]["scale"] == {"domain": ["Twitter", "policy"],
+                                     "range": ["currentColor", "#CC79A7"]}
     assert enc["strokeDash"]["field"] == "source"
-    assert spec["facet"]["row"]["field"] == "account"
+    assert enc["detail"]["field"] == "account"
+    assert enc["y"]["sort"] == ["@a (Trump)", "@b (Khamenei)"]
     assert len(only_data(spec)) == 6
     assert C.text_alternative(chart) == (
         "The policy's most severe step matches Twitter's on 1 of 2 accounts. Most severe step "
@@ -438,7 +457,8 @@ def test_policy_outcome_needs_its_columns():
 def test_class_distribution_spec():
     chart = C.class_distribution_chart(DISTRIBUTION)
     spec = chart.to_dict()
-    inner = spec["spec"]
+    inner = spec["layer"][0]   # bars, then the titles and leaders (issue 15: one view)
+    assert spec["width"] == "container" and spec["layer"][1]["mark"]["type"] == "text"
     assert inner["mark"]["type"] == "bar"
     enc = inner["encoding"]
     assert (enc["x"]["field"], enc["x"]["type"]) == ("share", "quantitative")
@@ -486,7 +506,7 @@ def test_class_distribution_keeps_the_first_items_past_the_row_limit():
 def test_class_vs_twitter_spec():
     chart = C.class_vs_twitter_chart(VS_TWITTER)
     spec = chart.to_dict()
-    rule, dots = spec["spec"]["layer"]
+    rule, squares, dots = spec["layer"][:3]
     assert rule["mark"]["type"] == "rule" and dots["mark"]["type"] == "point"
     assert dots["encoding"]["color"]["scale"]["domain"] == ["Twitter", "Class (mean)"]
     assert {"share_agree", "gap", "action"} <= {t["field"] for t in rule["encoding"]["tooltip"]}
@@ -520,7 +540,7 @@ def test_class_charts_from_real_collect_class(small, tmp_path):
     dist = C.class_distribution_chart(res.distribution, small)
     rows = {(d["item_id"], d["action"]): d["count"] for d in only_data(dist.to_dict())}
     assert rows == {("T1", "notice"): 1, ("T1", "remove"): 2, ("K1", "none"): 1, ("K1", "remove"): 1}
-    assert dist.to_dict()["spec"]["encoding"]["color"]["scale"]["range"] == list(C.LADDER_PALETTE)
+    assert dist.to_dict()["layer"][0]["encoding"]["color"]["scale"]["range"] == list(C.LADDER_PALETTE)
     vs = C.class_vs_twitter_chart(res.vs_twitter, small)
     data = {d["item_id"]: d for d in only_data(vs.to_dict())}
     assert set(data) == {"T1", "K1"}
@@ -626,7 +646,9 @@ def test_every_chart_is_titled_described_narrow_and_offline(small_with_evidence)
         assert 1 <= len(re.findall(r"[.!?](?:\s|$)", spec["description"])) <= 2, name
         assert '"tooltip"' in text, name
         assert CDN not in text, name
-        assert all(isinstance(w, (int, float)) and w <= 560 for w in _widths(spec)), name
+        # as wide as their container (issue 15), or a fixed width that fits a narrow panel
+        assert all(w == "container" or (isinstance(w, (int, float)) and w <= 560)
+                   for w in _widths(spec)), name
         assert sum(len(d) for d in datasets(spec)) <= C.MAX_ROWS, name
 
 
@@ -667,12 +689,16 @@ def test_setup_switches_to_offline_jupyter_rendering(altair_state):
         "jupyter", {"offline": True}, "kit")
 
 
-def test_setup_theme_sets_fonts_but_no_background(altair_state):
+def test_setup_theme_sets_fonts_and_follows_the_page_theme(altair_state):
+    # issue 15: no white box in a dark theme: a transparent background, text in the page's ink
     C.setup()
     config = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()["config"]
     assert config["font"] == C.style.FONT
     assert config["title"]["fontSize"] == 15
-    assert "background" not in json.dumps(config)
+    assert config["background"] == "transparent"
+    assert {config["axis"]["labelColor"], config["title"]["color"], config["legend"]["labelColor"],
+            config["header"]["labelColor"]} == {"currentColor"}
+    assert "#fff" not in json.dumps(config).lower() and "white" not in json.dumps(config)
 
 
 def test_show_returns_an_offline_widget_that_can_be_updated(altair_state, small):
@@ -783,3 +809,38 @@ def test_offline_bundle_cache_is_checked_by_hash_before_use(tmp_path, monkeypatc
     os.remove(sidecar)
     new_kernel()
     assert offline.load_cached_bundle() is False
+
+
+# ---------------------------------------------------------------- layout (issue 15, item 5)
+
+def test_long_item_titles_are_written_in_full_on_two_lines():
+    long = ("'Ppl who immigrated to Occupied #Palestine' tweet (date unknown; quoted by ADL "
+            "on 19 March 2021)")
+    comp = COMPARISON.assign(title=["Looting", long, "Vaccine"])
+    spec = C.learner_vs_twitter_chart(comp).to_dict()
+    row = [d for d in only_data(spec) if d["item_id"] == "T2"][0]
+    assert row["title_2"] and f"{row['title_1']} {row['title_2']}" == long   # nothing cut
+    assert "…" not in row["title_1"] + row["title_2"]
+    domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert domain[domain.index("t1:T2"):domain.index("t1:T2") + 3] == ["t1:T2", "t2:T2", "T2"]
+
+
+def test_the_learners_mark_stays_visible_on_twitters_step():
+    # T2: the learner chose suspend, as Twitter did
+    spec = C.learner_vs_twitter_chart(COMPARISON).to_dict()
+    marks = [layer["mark"] for layer in spec["layer"]]
+    squares = next(i for i, m in enumerate(marks) if m.get("filled") is False)
+    dots = next(i for i, m in enumerate(marks) if m.get("filled") is True)
+    assert squares < dots, "the learner's dots are drawn after (on top of) Twitter's squares"
+    assert marks[dots]["size"] * 2 <= marks[squares]["size"], "a dot fits inside a square"
+    t2 = [d for d in only_data(spec) if d["item_id"] == "T2"][0]
+    assert t2["same_text"] == "yes"   # and the tooltip says so
+
+
+def test_kit_charts_fill_their_container_and_have_no_white_box(small_with_evidence, altair_state):
+    C.setup()
+    for name in ("timeline", "learner_vs_twitter", "policy_outcome", "class_distribution",
+                 "class_vs_twitter"):
+        spec = all_charts(small_with_evidence)[name].to_dict()
+        assert spec["width"] == "container", name
+        assert spec["config"]["background"] == "transparent", name

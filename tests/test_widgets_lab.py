@@ -6,6 +6,7 @@ it produced. Expectations are worked out by hand from the rules in kit/policy.py
 """
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -458,3 +459,61 @@ def test_policylab_chart_in_colab_is_the_charts_own_output(case):
         assert "text/html" in output["data"] and "vega" in output["data"]["text/html"]
     finally:
         alt.renderers.enable(before[0], **before[1])
+
+
+# ---------------------------------------------------------------- layout (issue 15, item 5)
+
+def _classes(widget):
+    return set(getattr(widget, "_dom_classes", ()))
+
+
+def test_policylab_result_sits_beside_the_controls(case):
+    lab = PolicyLab(case)
+    main = [c for c in lab.children if "kit-lab-main" in _classes(c)]
+    assert len(main) == 1, "the controls and the result share one box (side by side when wide)"
+    headline, controls, result = main[0].children
+    # the headline (sticky) first, then the controls and, beside or under them, the result
+    assert headline is lab.headline and "kit-lab-headline" in _classes(headline)
+    assert "kit-lab-controls" in _classes(controls) and "kit-lab-result" in _classes(result)
+    shown = [next(iter(_classes(c) & {"kit-lab-summary", "kit-lab-chart"}), None)
+             for c in result.children]
+    assert [s for s in shown if s] == ["kit-lab-summary", "kit-lab-chart"]
+    from kit.widgets._common import STYLE
+    assert "@container kit-lab (min-width: 880px)" in STYLE and "position: sticky" in STYLE
+
+
+def test_policylab_headline_says_what_the_last_change_did(case):
+    lab = PolicyLab(case)  # twitter_2019: siteK suspended, leaderT and leaderK not
+    assert lab.headline.value == "<p>This policy suspends 1 of 3 accounts (Twitter: 2).</p>"
+    lab.suspend_after.value = 1   # contradicts "lock from 2": said in the headline, not applied
+    assert lab.headline.value.startswith('<p class="kit-lab-problem">Suspend at (strikes): 1 → '
+                                         "not applied: Policy parameter lock_after")
+    assert "kit-error-box" in lab.message.value        # and in the message area, as before
+    lab.lock_after.value = 1
+    text = lab.headline_text()
+    assert text.startswith("Lock from (strikes): 1 → ")
+    assert "@leaderK now suspended on" in text and ", was not suspended" in text
+    assert text.endswith("This policy suspends 2 of 3 accounts (Twitter: 2).")
+    flash = _classes(lab.headline) & {"kit-lab-flash-0", "kit-lab-flash-1"}
+    assert len(flash) == 1   # the headline flashes on every change
+    lab.name.value = "mine"  # a change that changes no outcome says so
+    assert lab.headline_text().startswith("Policy name: mine → no account's outcome changed.")
+    assert _classes(lab.headline) & {"kit-lab-flash-0", "kit-lab-flash-1"} != flash
+    rule = next(iter(lab.enforced))
+    lab.enforced[rule].value = False
+    assert lab.headline_text().startswith(f"Enforce {lab.enforced[rule].description}: off → ")
+
+
+def test_policylab_headline_escapes_the_policy_name(case):
+    lab = PolicyLab(case)
+    lab.name.value = XSS
+    assert XSS not in lab.headline.value and XSS_ESCAPED in lab.headline.value
+
+
+def test_policylab_preset_menu_labels_are_short(case):
+    lab = PolicyLab(case)
+    labels = [label for label, _ in lab.preset.options]
+    assert labels[0] == "Twitter's rules as written 2019-2021"
+    assert all(len(label) <= 45 for label in labels), labels   # fit a 1024 px screen's menu
+    # the whole note is still shown, under the menu
+    assert kit.PRESETS["twitter_2019"].note in html.unescape(lab.preset_note.value)

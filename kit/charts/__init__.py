@@ -18,7 +18,7 @@ internet (JupyterLab and Voila) and applies the kit's fonts and sizes.
 One concern per module; every name below is importable from ``kit.charts``:
 
 ==================  ====================================================================
-``style``           palette, sizes, fonts, leader names, shared encodings, text_alternative
+``style``           palette, sizes, fonts, the theme (light or dark), rows by leader, text_alternative
 ``frames``          input checks, the row limit, the ladder as a table
 ``offline``         setup(), show() and the cached offline JavaScript bundle (the one file)
 ``case``            the case file: timeline_*, ladder_*
@@ -39,8 +39,8 @@ from .distribution import (DISTRIBUTION_COLUMNS, DISTRIBUTION_NEEDED, class_dist
 from .offline import setup, show
 from .outcome import (OUTCOME_COLUMNS, OUTCOME_NEEDED, policy_outcome_chart, policy_outcome_summary,
                       policy_outcome_table)
-from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, GENERAL_GROUP, LABEL_LIMIT,
-                    LADDER_PALETTE, LEADER_COLOURS, LEADER_NAMES, MAX_ROWS, OKABE_ITO, POINTS_TO,
+from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, FILL, GENERAL_GROUP, INK,
+                    LABEL_LIMIT, LADDER_PALETTE, LEADER_COLOURS, LEADER_NAMES, MAX_ROWS, OKABE_ITO, POINTS_TO,
                     POINTS_TO_COLOURS, THEME, WHO_COLOURS, WIDTH, text_alternative)
 from .versus import (COMPARISON_NEEDED, VERSUS_COLUMNS, VS_TWITTER_NEEDED, class_vs_twitter_chart,
                      class_vs_twitter_summary, class_vs_twitter_table, learner_vs_twitter_chart,
@@ -48,7 +48,7 @@ from .versus import (COMPARISON_NEEDED, VERSUS_COLUMNS, VS_TWITTER_NEEDED, class
 
 __all__ = [
     # style
-    "MAX_ROWS", "WIDTH", "LABEL_LIMIT", "OKABE_ITO", "LEADER_COLOURS", "LEADER_NAMES",
+    "MAX_ROWS", "WIDTH", "FILL", "INK", "LABEL_LIMIT", "OKABE_ITO", "LEADER_COLOURS", "LEADER_NAMES",
     "GENERAL_GROUP", "WHO_COLOURS", "LADDER_PALETTE", "EVENT_KINDS", "EVENT_COLOURS",
     "EVENT_SHAPES", "POINTS_TO", "POINTS_TO_COLOURS", "THEME", "text_alternative",
     # offline set-up

@@ -15,7 +15,7 @@ from ..casebook import LEADER_NAMES, LEADERS
 from ..errors import KitDataError
 from ..words import not_on_ladder, plural
 from .frames import check_rows, ids_text, ladder_frame, require
-from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, LABEL_LIMIT, MAX_ROWS, WIDTH,
+from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, FILL, LABEL_LIMIT, MAX_ROWS, WIDTH,
                     finish, group_order, ladder_scale, leader_name, message_chart, row_header)
 
 #: event_type values that are an enforcement action by someone.
@@ -185,18 +185,18 @@ def timeline_chart(casebook):
 
     >>> import kit
     >>> spec = timeline_chart(kit.load_casebook()).to_dict()
-    >>> spec["spec"]["mark"]["type"], spec["spec"]["encoding"]["x"]["type"]
+    >>> spec["mark"]["type"], spec["encoding"]["x"]["type"]
     ('point', 'temporal')
     """
     table = timeline_table(casebook)
     title = "Timeline: both cases, account by account"
     if not len(table):
         return message_chart(title, timeline_summary(table))
-    lanes = list(dict.fromkeys(table["lane"]))
-    chart = alt.Chart(table).mark_point(filled=True, size=60, opacity=0.85).encode(
+    data, y = _lanes_by_group(table)
+    chart = alt.Chart(data).mark_point(filled=True, size=60, opacity=0.85).encode(
         x=alt.X("date:T", title="Date", scale=alt.Scale(padding=8),
                 axis=alt.Axis(format="%Y", tickCount="year")),
-        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        y=y,
         yOffset=alt.YOffset("kind:N", sort=list(EVENT_KINDS), scale=alt.Scale(domain=list(EVENT_KINDS))),
         color=alt.Color("kind:N", title="Event", scale=alt.Scale(domain=list(EVENT_KINDS),
                         range=list(EVENT_COLOURS)), legend=alt.Legend(orient="bottom", columns=2)),
@@ -209,11 +209,26 @@ def timeline_chart(casebook):
                  alt.Tooltip("actor:N", title="Who acted"),
                  alt.Tooltip("source_ids:N", title="Sources"),
                  alt.Tooltip("count:Q", title="Events in this mark")],
-    ).properties(width=WIDTH, height=alt.Step(7, **{"for": "offset"})).facet(
-        row=alt.Row("group:N", sort=group_order(table["group"]), header=row_header()),
-        spacing=10,
-    ).resolve_scale(y="independent")
+    ).properties(width=FILL, height=alt.Step(7, **{"for": "offset"}))
     return finish(chart, title, timeline_summary(table))
+
+
+def _lanes_by_group(table: pd.DataFrame):
+    """The timeline's rows in one view: each group's name (bold), then its lanes. Returns
+    the table with a ``row`` key ("group|lane") and the y encoding."""
+    data = table.assign(row=table["group"].astype(str) + "|" + table["lane"].astype(str))
+    domain = []
+    for g in group_order(data["group"]):
+        domain.append(f"§{g}")
+        domain += list(dict.fromkeys(data.loc[data["group"] == g, "row"]))
+    header = "indexof(datum.value, '§') == 0"
+    axis = alt.Axis(labelLimit=LABEL_LIMIT, ticks=False, domain=False,
+                    labelExpr=f"{header} ? substring(datum.value, 1) : "
+                              "substring(datum.value, indexof(datum.value, '|') + 1)",
+                    labelFontWeight={"condition": {"test": header, "value": "bold"},
+                                     "value": "normal"},
+                    labelFontSize={"condition": {"test": header, "value": 12}, "value": 11})
+    return data, alt.Y("row:N", title=None, scale=alt.Scale(domain=domain), axis=axis)
 
 
 # --------------------------------------------------------------------------- ladder

@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..words import plural
 from .frames import check_rows, first_items, ladder_frame, require
-from .style import (LABEL_LIMIT, WIDTH, finish, group_order, item_labels, ladder_scale,
+from .style import (FILL, INK, ROW_STEP, finish, grouped_rows, item_labels, ladder_scale,
+                    row_titles,
                     leader_name, message_chart, row_header, short)
 
 DISTRIBUTION_NEEDED = ("item_id", "leader", "title", "action", "level", "count")
@@ -80,6 +81,9 @@ def class_distribution_summary(table: pd.DataFrame, n_items_all: int | None = No
 def class_distribution_chart(distribution: pd.DataFrame, casebook=None):
     """Per item, how the class's decisions spread over the ladder (a 100% stacked bar), by leader.
 
+    One view as wide as its container; items grouped by leader, each item's title in full
+    above its bar (:func:`kit.charts.style.grouped_rows`).
+
     ``distribution`` is ``collect_class(...).distribution``. Colours follow the
     ladder's ordered scheme (the ladder from ``casebook`` if given, otherwise from
     the table); tooltips give each action's count and share.
@@ -88,7 +92,7 @@ def class_distribution_chart(distribution: pd.DataFrame, casebook=None):
     ...     "title": ["A", "A"], "action": ["none", "suspend"], "level": [0, 5], "count": [1, 3],
     ...     "share": [0.25, 0.75]})
     >>> spec = class_distribution_chart(dist).to_dict()
-    >>> spec["spec"]["mark"]["type"], spec["spec"]["encoding"]["x"]["field"]
+    >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["field"]
     ('bar', 'share')
     """
     table = class_distribution_table(distribution)
@@ -100,19 +104,22 @@ def class_distribution_chart(distribution: pd.DataFrame, casebook=None):
     if not len(table):
         return message_chart(title, summary)
     steps = list(ladder["action_id"])
-    chart = alt.Chart(table).mark_bar().encode(
+    data, y = grouped_rows(table)
+    tips = [alt.Tooltip("title:N", title="Item"), alt.Tooltip("item_id:N", title="Id"),
+            alt.Tooltip("action:N", title="Action"), alt.Tooltip("level:Q", title="Level"),
+            alt.Tooltip("count:Q", title="Learners"),
+            alt.Tooltip("share:Q", title="Share", format=".0%")]
+    # a thin outline in the page's ink: the darkest step stays visible on a dark page
+    bars = alt.Chart(data).mark_bar(height=12, stroke=INK, strokeWidth=0.6, strokeOpacity=0.5).encode(
         x=alt.X("share:Q", title="Share of the class's decisions", stack="zero",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
-        y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(table["label"])),
-                axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelFlush=True)),
+        y=y,
         color=alt.Color("action:N", title="Action", scale=ladder_scale(ladder), sort=steps,
                         legend=alt.Legend(orient="bottom", columns=6)),
         order=alt.Order("level:Q", sort="ascending"),
-        tooltip=[alt.Tooltip("title:N", title="Item"), alt.Tooltip("item_id:N", title="Id"),
-                 alt.Tooltip("action:N", title="Action"), alt.Tooltip("level:Q", title="Level"),
-                 alt.Tooltip("count:Q", title="Learners"),
-                 alt.Tooltip("share:Q", title="Share", format=".0%")],
-    ).properties(width=WIDTH, height=alt.Step(18)).facet(
-        row=alt.Row("group:N", sort=group_order(table["group"]), header=row_header()),
-        spacing=10).resolve_scale(y="independent")
+        tooltip=tips,
+    )
+    chart = alt.layer(bars, *row_titles(data, y)).properties(
+        width=FILL, height=alt.Step(ROW_STEP))
     return finish(chart, title, summary)

@@ -14,12 +14,13 @@ import pandas as pd
 from ..casebook import LEADER_NAMES, LEADERS
 from ..words import plural
 from .frames import check_rows, ladder_frame, require
-from .style import (MAX_ROWS, WIDTH, finish, leader_name, level_axis, level_scale, message_chart,
-                    row_header, who_scale)
+from .style import (FILL, LABEL_LIMIT, MAX_ROWS, finish, leader_name, message_chart, who_scale)
 
 OUTCOME_NEEDED = ("handle", "leader", "date", "source", "action", "level")
 OUTCOME_COLUMNS = ("account", "handle", "leader", "date", "source", "action", "level", "items")
 _SOURCES = ("policy", "Twitter")
+#: Height in pixels of one account's row in :func:`policy_outcome_chart`.
+OUTCOME_ROW = 56
 
 
 def policy_outcome_table(timeline: pd.DataFrame) -> pd.DataFrame:
@@ -147,18 +148,21 @@ def policy_outcome_summary(table: pd.DataFrame) -> str:
 
 
 def policy_outcome_chart(timeline: pd.DataFrame, casebook=None):
-    """Each account's actions over time: the policy's next to Twitter's, one panel per account.
+    """Each account's actions over time: the policy's next to Twitter's, one row per account.
 
     ``timeline`` is ``kit.policy.outcome_timeline`` output (handle, leader, date,
-    source "policy"/"Twitter", action, level). Lines step from one action to the
-    next; Twitter is black and solid, the policy purple and dashed. The y axis is
-    the ladder (from ``casebook`` if given, otherwise the actions in the table).
+    source "policy"/"Twitter", action, level). In each account's row, lines step from
+    one action to the next, higher for a more severe step (bottom: the ladder's first
+    step, top: its last, from ``casebook`` if given, otherwise the actions in the
+    table); Twitter is solid in the theme's ink, the policy purple and dashed, drawn a
+    little apart so both stay visible where they agree. One view as wide as its
+    container (rows instead of one panel per account), so it fits a narrow panel.
 
     >>> tl = pd.DataFrame({"handle": ["a", "a"], "leader": ["trump", "trump"],
     ...     "date": pd.to_datetime(["2021-01-08", "2021-01-08"]), "source": ["policy", "Twitter"],
     ...     "action": ["lock", "suspend"], "level": [4, 5]})
     >>> spec = policy_outcome_chart(tl).to_dict()
-    >>> spec["spec"]["mark"]["interpolate"], spec["spec"]["encoding"]["color"]["scale"]["domain"]
+    >>> spec["mark"]["interpolate"], spec["encoding"]["color"]["scale"]["domain"]
     ('step-after', ['Twitter', 'policy'])
     """
     table = policy_outcome_table(timeline)
@@ -168,20 +172,34 @@ def policy_outcome_chart(timeline: pd.DataFrame, casebook=None):
     if not len(table):
         return message_chart(title, summary)
     who = ["Twitter", "policy"]
-    chart = alt.Chart(table).mark_line(interpolate="step-after", point=True, strokeWidth=2).encode(
-        x=alt.X("date:T", title="Date of the item", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y("level:Q", scale=level_scale(ladder), axis=level_axis(ladder, "Action")),
+    low, high = (int(ladder["level"].min()), int(ladder["level"].max())) if len(ladder) else (0, 5)
+    names = dict(zip(ladder["level"].astype(int), ladder["action_id"]))
+    subtitle = (f"In each row, higher is more severe: bottom {names.get(low, low)}, "
+                f"top {names.get(high, high)}.")
+    nudge = 0.12 * max(1, high - low) / 5      # the policy's line a little under Twitter's
+    chart = alt.Chart(table).transform_calculate(
+        shown=f"datum.level + (datum.source == 'policy' ? {-nudge:.3f} : {nudge:.3f})",
+    ).mark_line(interpolate="step-after", point=True, strokeWidth=2).encode(
+        x=alt.X("date:T", title="Date of the item", axis=alt.Axis(format="%b %Y", labelAngle=0,
+                                                                   labelFlush=True)),
+        y=alt.Y("account:N", title=None, sort=list(dict.fromkeys(table["account"])),
+                scale=alt.Scale(paddingInner=0.2, paddingOuter=0.1),
+                axis=alt.Axis(labelLimit=LABEL_LIMIT + 60, labelFontWeight="bold", ticks=False,
+                              domain=False, grid=False)),
+        # within an account's band (80% of its row): its ladder, none at the bottom
+        yOffset=alt.YOffset("shown:Q", title="Action",
+                            scale=alt.Scale(domain=[low - 0.3, high + 0.3],
+                                            range=[round(OUTCOME_ROW * 0.8) - 2, 2])),
         color=alt.Color("source:N", title="Decided by", scale=who_scale("policy"),
                         legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("source:N", title="Decided by",
                                   scale=alt.Scale(domain=who, range=[[1, 0], [5, 3]])),
+        detail=alt.Detail("account:N"),   # one line per account and source
         tooltip=[alt.Tooltip("account:N", title="Account"),
                  alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
                  alt.Tooltip("source:N", title="Decided by"),
                  alt.Tooltip("action:N", title="Action"),
                  alt.Tooltip("level:Q", title="Level"),
                  alt.Tooltip("items:Q", title="Items that day")],
-    ).properties(width=WIDTH, height=90).facet(
-        row=alt.Row("account:N", sort=list(dict.fromkeys(table["account"])), header=row_header()),
-        spacing=8)
-    return finish(chart, title, summary)
+    ).properties(width=FILL, height=alt.Step(OUTCOME_ROW))
+    return finish(chart, title, summary, subtitle)

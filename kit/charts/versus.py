@@ -10,8 +10,9 @@ import pandas as pd
 
 from ..words import plural
 from .frames import check_rows, first_items, ladder_frame, require
-from .style import (LABEL_LIMIT, OKABE_ITO, WIDTH, finish, group_order, item_labels, leader_name,
-                    level_axis, level_scale, message_chart, row_header, short, who_scale)
+from .style import (FILL, OKABE_ITO, ROW_STEP, finish, grouped_rows, item_labels,
+                    leader_name, level_axis, level_scale, message_chart, row_titles, short,
+                    who_scale)
 
 # --------------------------------------------------------------------------- a learner vs Twitter
 
@@ -99,32 +100,48 @@ def learner_vs_twitter_summary(table: pd.DataFrame, label: str = "You") -> str:
 
 def _dumbbell(table: pd.DataFrame, ladder: pd.DataFrame, label: str, title: str, summary: str,
               subtitle: str, extra_tooltips: list):
-    """Per item a grey rule from Twitter's level to the other level, with a point at each end."""
-    data = table.copy()
-    order = list(dict.fromkeys(data["label"]))
+    """Per item a grey rule from Twitter's level to the other level, with a mark at each end.
+
+    One view as wide as its container, items grouped by leader (:func:`grouped_rows`),
+    each item's title in full above its row. Twitter's mark is an open square drawn
+    larger than the learner's filled circle, which comes on top: where both are on the
+    same step both stay visible (a dot inside a square), and the tooltip says so.
+    """
+    data, y = grouped_rows(table)
+    data["same"] = (data["level"] - data["twitter_level"]).abs() < 0.5
+    data["same_text"] = data["same"].map({True: "yes", False: "no"})
     who = ["Twitter", label]
-    base = alt.Chart(data).properties(width=WIDTH, height=alt.Step(18))
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    scale = level_scale(ladder)
     x_axis = level_axis(ladder, "Enforcement ladder level")
+    x_axis.labelFlush = True
     tips = [alt.Tooltip("title:N", title="Item"), alt.Tooltip("item_id:N", title="Id"),
-            alt.Tooltip("twitter_action:N", title="Twitter's action"), *extra_tooltips]
+            alt.Tooltip("twitter_action:N", title="Twitter's action"), *extra_tooltips,
+            alt.Tooltip("same_text:N", title="On Twitter's step")]
+    base = alt.Chart(data)
     rule = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=2).encode(
-        x=alt.X("level:Q", scale=level_scale(ladder), axis=x_axis),
-        x2="twitter_level:Q", y=y, tooltip=tips)
-    dots = base.transform_fold(["level", "twitter_level"], as_=["which", "step"]).transform_calculate(
-        who=f"datum.which == 'twitter_level' ? 'Twitter' : '{label}'"
-    ).mark_point(filled=True, size=80, opacity=1).encode(
-        x=alt.X("step:Q", scale=level_scale(ladder), axis=x_axis),
-        y=y,
-        color=alt.Color("who:N", title=None, scale=who_scale(label), legend=alt.Legend(orient="bottom")),
-        shape=alt.Shape("who:N", title=None, scale=alt.Scale(domain=who, range=["square", "circle"])),
-        tooltip=[alt.Tooltip("who:N", title="Who"), alt.Tooltip("step:Q", title="Level", format=".2~f"),
-                 *tips],
-    )
-    chart = alt.layer(rule, dots).facet(
-        row=alt.Row("group:N", sort=group_order(data["group"]), header=row_header()),
-        spacing=10).resolve_scale(y="independent")
+        x=alt.X("level:Q", scale=scale, axis=x_axis), x2="twitter_level:Q", y=y, tooltip=tips)
+    folded = base.transform_fold(["level", "twitter_level"], as_=["which", "step"]).transform_calculate(
+        who=f"datum.which == 'twitter_level' ? 'Twitter' : {_js(label)}")
+    colour = alt.Color("who:N", title=None, scale=who_scale(label), legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("who:N", title=None, scale=alt.Scale(domain=who, range=["square", "circle"]))
+    point_tips = [alt.Tooltip("who:N", title="Who"),
+                  alt.Tooltip("step:Q", title="Level", format=".2~f"), *tips]
+    dots = folded.transform_filter("datum.which == 'level'").mark_point(
+        filled=True, size=64, opacity=1).encode(
+        x=alt.X("step:Q", scale=scale, axis=x_axis), y=y, color=colour, shape=shape,
+        tooltip=point_tips)
+    squares = folded.transform_filter("datum.which == 'twitter_level'").mark_point(
+        filled=False, size=150, strokeWidth=2, opacity=1).encode(
+        x=alt.X("step:Q", scale=scale, axis=x_axis), y=y, color=colour, shape=shape,
+        tooltip=point_tips)
+    chart = alt.layer(rule, squares, dots, *row_titles(data, y)).properties(
+        width=FILL, height=alt.Step(ROW_STEP))
     return finish(chart, title, summary, subtitle)
+
+
+def _js(text: str) -> str:
+    """``text`` as a JavaScript string literal for a Vega expression."""
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def learner_vs_twitter_chart(comparison: pd.DataFrame, casebook=None, label: str | None = None):
@@ -139,8 +156,8 @@ def learner_vs_twitter_chart(comparison: pd.DataFrame, casebook=None, label: str
     ...     "action": ["remove"], "level": [3], "twitter_action": ["suspend"],
     ...     "twitter_level": [5], "gap": [-2], "agree": [False]})
     >>> spec = learner_vs_twitter_chart(comp).to_dict()
-    >>> [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
-    ['rule', 'point']
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['rule', 'point', 'point', 'text', 'text', 'text']
     """
     table = learner_vs_twitter_table(comparison)
     average = bool(len(table)) and int(table["n"].max()) > 1
@@ -156,7 +173,7 @@ def learner_vs_twitter_chart(comparison: pd.DataFrame, casebook=None, label: str
             alt.Tooltip("gap:Q", title="Gap in steps (+ stricter)", format="+.2~f"),
             alt.Tooltip("share_agree:Q", title="Same as Twitter", format=".0%"),
             alt.Tooltip("n:Q", title="Decisions")]
-    subtitle = f"Squares: Twitter; circles: {label}. The line is the gap."
+    subtitle = f"Open square: Twitter; dot: {label}; a dot in a square: the same step."
     return _dumbbell(table, ladder, label, title, summary, subtitle, tips)
 
 
@@ -238,7 +255,7 @@ def class_vs_twitter_chart(vs_twitter: pd.DataFrame, casebook=None):
     ...     "twitter_action": ["suspend"], "modal_action": ["lock"], "share_agree_twitter": [0.25],
     ...     "mean_level": [4.25], "twitter_level": [5], "mean_gap": [-0.75]})
     >>> spec = class_vs_twitter_chart(vs).to_dict()
-    >>> spec["spec"]["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    >>> spec["layer"][1]["encoding"]["color"]["scale"]["domain"]
     ['Twitter', 'Class (mean)']
     """
     table = class_vs_twitter_table(vs_twitter)
@@ -254,5 +271,5 @@ def class_vs_twitter_chart(vs_twitter: pd.DataFrame, casebook=None):
             alt.Tooltip("gap:Q", title="Mean gap in steps (+ stricter)", format="+.2f"),
             alt.Tooltip("share_agree:Q", title="Chose Twitter's action", format=".0%"),
             alt.Tooltip("n:Q", title="Learners")]
-    subtitle = "Squares: Twitter; circles: the class's mean level. The line is the gap."
+    subtitle = "Open square: Twitter; dot: the class's mean; a dot in a square: the same step."
     return _dumbbell(table, ladder, label, title, summary, subtitle, tips)

@@ -27,6 +27,7 @@ from ..environment import detect
 from ..errors import KitDataError
 from ..words import blank
 from .access import Access
+from .layout import LAYOUT_STYLE
 
 #: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
 STYLE = """
@@ -74,7 +75,7 @@ STYLE = """
 @media (prefers-reduced-motion: reduce) { .kit-app .kit-explained:hover .kit-explain {
   transition-delay: 0s; } }
 </style>
-"""
+""" + LAYOUT_STYLE
 
 
 def esc(value) -> str:
@@ -258,6 +259,11 @@ class RuleChoice(W.VBox):
         self.add_class("kit-explained")
         self.value = bool(value)
         traitlets.link((self.checkbox, "value"), (self, "value"))
+
+    @property
+    def description(self) -> str:
+        """The checkbox's label (the rule's name), as for a plain checkbox."""
+        return self.checkbox.description
 
 
 def friendly_error(exc: BaseException) -> str:

@@ -9,6 +9,12 @@ next to what Twitter did), a chart of actions over time and a short summary
 ("Under this policy @realDonaldTrump would be suspended on …; Twitter suspended it
 on 2021-01-08"). Widgets are never rebuilt on a change, only their values.
 
+Cause and effect stay together (:mod:`kit.widgets.layout`): on a wide app the result
+sits beside the controls and stays in view while they scroll; on any screen a
+headline sticks to the top of the app while it is on screen. The headline says what the last change did ("Suspend at
+(strikes): 3 → @khamenei_ir now suspended on 2020-05-21, before: not suspended") and
+flashes briefly, so every change visibly changes something next to the control.
+
 With a decision log, "Where the rules broken come from" offers the learner's own
 decisions (``labels="decisions"``), read from the log at every update.
 """
@@ -25,6 +31,7 @@ from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_r
                       outcome_sentences, outcome_timeline)
 from ..words import day
 from ._common import ChartSlot, Fold, KitApp, RuleChoice, esc, html_slot, labelled, page_log
+from .layout import SIDE_BY_SIDE  # noqa: F401  (the width the CSS switches at; documented there)
 
 CUSTOM = "custom"
 MAX_STRIKES = 10
@@ -105,19 +112,28 @@ class PolicyLab(KitApp):
         self.decision_log = log = page_log(log, casebook)
         self.predictions = None
         self.outcomes = None
+        self.previous_outcomes = None
         self.last_policy = None
         self._quiet = False
         self._names = casebook.action_names
         self._build_scalar_controls(log)
         self._build_rule_boxes(casebook.conduct_rules)
+        self._changed = ""    # what the learner changed last (for the headline)
+        self._flash = 0
         controls = self._controls_panel(log)
-        self.set_body(controls, W.HTML("<h4>What this policy would have done</h4>"),
-                      *self._result_area())
+        result = W.VBox([W.HTML("<h4>What this policy would have done</h4>"),
+                         *self._result_area()], layout=W.Layout(width="100%"))
+        result.add_class("kit-lab-result")
+        # the headline first, sticky at the top (layout.py): it stays in view on any screen
+        main = W.Box([self.headline, controls, result], layout=W.Layout(width="100%"))
+        main.add_class("kit-lab-main")
+        self.set_body(main)
         self._wire(preset)
 
     def _build_scalar_controls(self, log) -> None:
         """The preset menu, the name and every one-value control (see ``_SCALARS``)."""
-        opts = [(f"{key}: {p.note}" if p.note else key, key) for key, p in PRESETS.items()]
+        # short labels (the whole note is shown under the menu): nothing cut in a narrow menu
+        opts = [(_preset_label(key, p), key) for key, p in PRESETS.items()]
         self.preset = labelled(W.Dropdown(options=opts + [("custom (your own settings)", CUSTOM)],
                                           value=CUSTOM, layout=W.Layout(width="100%")),
                                "Start from", TIPS["preset"])
@@ -167,23 +183,31 @@ class PolicyLab(KitApp):
                                 "Use the decisions you recorded since this lab was shown "
                                 "(for 'My own decisions')")
         self.refresh.add_class("kit-lab-refresh")
-        self.refresh.on_click(self.safely(lambda _: self.update()))
-        grid = dict(display="grid", grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
-                    width="100%")
+        self.refresh.on_click(self.safely(self._on_refresh))
+        def grid(boxes):
+            box = W.Box(list(boxes), layout=W.Layout(width="100%"))
+            box.add_class("kit-lab-grid")   # columns as wide as the panel allows (layout.py)
+            return box
+
+        def pair(*widgets):
+            box = W.Box(list(widgets), layout=W.Layout(width="100%"))
+            box.add_class("kit-lab-pair")
+            return box
+
         controls = W.VBox([
             self.preset,
             self._note(),
             self.name,
             W.HTML("<h4>World leaders</h4>"),
-            self.leader_treatment, self.notice_min_followers, self.notice_requires_verified,
-            self.linked_accounts_count,
+            self.leader_treatment, self.notice_min_followers,
+            pair(self.notice_requires_verified, self.linked_accounts_count),
             W.HTML("<h4>Strikes</h4>"),
-            W.Box([self.lock_after, self.suspend_after], layout=W.Layout(flex_flow="row wrap")),
+            pair(self.lock_after, self.suspend_after),
             W.HTML(f"<h4>Rules enforced</h4><p class='kit-muted'>{esc(TIPS['enforced'])}</p>"),
-            W.Box(list(self.enforced.values()), layout=W.Layout(**grid)),
+            grid(self.enforced.values()),
             W.HTML(f"<h4>Straight to suspension for</h4><p class='kit-muted'>"
                    f"{esc(TIPS['immediate'])}</p>"),
-            W.Box(list(self.immediate.values()), layout=W.Layout(**grid)),
+            grid(self.immediate.values()),
             W.HTML("<h4>Where the rules broken come from</h4>"),
             self.labels,
         ] + ([self.refresh] if log is not None else []), layout=W.Layout(width="100%"))
@@ -192,6 +216,7 @@ class PolicyLab(KitApp):
 
     def _result_area(self) -> tuple:
         """The widgets that show what the policy would have done."""
+        self.headline = html_slot("kit-lab-headline")
         self.describe = html_slot("kit-lab-describe")
         self.summary_html = html_slot("kit-lab-summary")
         self.table = html_slot("kit-lab-table")
@@ -199,7 +224,7 @@ class PolicyLab(KitApp):
         self.items_html = html_slot("kit-lab-items")
         details = Fold(self.items_html, "Item by item: what the policy did and why",
                        "Hide the item-by-item list", "kit-lab-items-toggle")
-        return self.describe, self.summary_html, self.table, self.chart_slot, details
+        return self.summary_html, self.chart_slot, self.table, self.describe, details
 
     def _wire(self, preset: str) -> None:
         """Observe every control, check the preset and draw the first result."""
@@ -264,6 +289,7 @@ class PolicyLab(KitApp):
         key = change["new"]
         if self._quiet:
             return
+        self._changed = f"{self.preset.description}: {_option_label(self.preset)}"
         if key in PRESETS:
             self.preset_note.value = f'<p class="kit-muted">{esc(PRESETS[key].note)}</p>'
             self.set_policy(PRESETS[key])
@@ -271,9 +297,14 @@ class PolicyLab(KitApp):
             self.preset_note.value = ('<p class="kit-muted">Your own settings: change any '
                                       "control below.</p>")
 
+    def _on_refresh(self, _button=None):
+        self._changed = "Re-read my decisions"
+        self.update()
+
     def _on_control(self, change):
         if self._quiet:
             return
+        self._changed = _change_text(change["owner"])
         if self.preset.value != CUSTOM and change["owner"] is not self.name:
             self._quiet = True
             try:
@@ -298,12 +329,18 @@ class PolicyLab(KitApp):
         Every change is computed afresh (well within the lab's 50 ms goal on the
         shipped case file: see benchmarks/run.py), so nothing is cached.
         """
-        policy = self.policy
+        try:
+            policy = self.policy
+        except KitDataError as exc:   # said next to the control too, not only at the bottom
+            self._show_problem(exc)
+            raise
         decisions = self._decisions() if policy.labels == "decisions" else None
         pred = apply_policy(policy, self.casebook, decisions=decisions)
         outcomes = account_outcomes(pred, self.casebook)
         chart = self._chart(pred, policy)
+        self.previous_outcomes = before = self.outcomes
         self.predictions, self.outcomes, self.last_policy = pred, outcomes, policy
+        self._show_headline(before, outcomes)
         self.describe.value = f'<p class="kit-muted">{esc(policy.describe())}</p>'
         self.summary_html.value = self._summary_html(outcomes)
         self.table.value = self._table_html(outcomes)
@@ -326,6 +363,41 @@ class PolicyLab(KitApp):
         (:func:`kit.policy.outcome_sentences`)."""
         out = self.outcomes if outcomes is None else outcomes
         return [] if out is None else outcome_sentences(out, self._names)
+
+    def headline_text(self, before=None, outcomes=None) -> str:
+        """The headline: what the last change was, what it changed (account by account,
+        against ``before``, default the outcomes before the last update) and the count of
+        suspensions next to Twitter's."""
+        out = self.outcomes if outcomes is None else outcomes
+        if before is None and outcomes is None:
+            before = self.previous_outcomes
+        if out is None:
+            return ""
+        n = int(out.suspended_on.notna().sum())
+        k = int(out.twitter_suspended_on.notna().sum())
+        count = f"This policy suspends {n} of {len(out)} accounts (Twitter: {k})."
+        if before is None or not self._changed:
+            return count
+        changes = _outcome_changes(before, out, self._names)
+        effect = (" · ".join(changes[:3]) + (f" · and {len(changes) - 3} more" if len(changes) > 3
+                                              else "")) if changes else "no account's outcome changed"
+        return f"{self._changed} → {effect}. {count}"
+
+    def _show_problem(self, exc) -> None:
+        what = f"{self._changed} → " if self._changed else ""
+        self.headline.value = (f'<p class="kit-lab-problem">{esc(what)}not applied: {esc(exc)}. '
+                               "The result shown is the last one that worked.</p>")
+        self._restart_flash()
+
+    def _restart_flash(self) -> None:
+        self.headline.remove_class(f"kit-lab-flash-{self._flash}")
+        self._flash = 1 - self._flash
+        self.headline.add_class(f"kit-lab-flash-{self._flash}")
+
+    def _show_headline(self, before, outcomes) -> None:
+        self.headline.value = f"<p>{esc(self.headline_text(before, outcomes))}</p>"
+        if before is not None:   # restart the flash: alternate two classes with one animation
+            self._restart_flash()
 
     def _summary_html(self, outcomes) -> str:
         lines = self.summary_lines(outcomes)
@@ -360,3 +432,60 @@ class PolicyLab(KitApp):
         k = int(out.twitter_suspended_on.notna().sum())
         return (f"lab: {self.preset.value}; suspends {n} of {len(out)} accounts "
                 f"(Twitter: {k})")
+
+
+# --------------------------------------------------------------------------- headline words
+
+def _preset_label(key: str, preset) -> str:
+    """A preset's menu label: its note up to the first colon ("Twitter's rules as written
+    2019-2021"), or its key."""
+    note = (preset.note or "").strip()
+    head = note.split(":", 1)[0].strip().rstrip(".")
+    return head or key
+
+
+def _option_label(widget) -> str:
+    """The label of a selection widget's chosen option."""
+    for label, value in widget.options:
+        if value == widget.value:
+            return str(label)
+    return str(widget.value)
+
+
+def _change_text(owner) -> str:
+    """What the learner changed, in words: "Suspend at (strikes): 3", "Enforce: Hateful
+    conduct (off)"."""
+    classes = getattr(owner, "_dom_classes", ())
+    value = owner.value
+    if isinstance(value, bool):
+        if "kit-lab-rule" in classes:
+            return f"Enforce {owner.description}: {'on' if value else 'off'}"
+        if "kit-lab-immediate" in classes:
+            return f"Straight to suspension for {owner.description}: {'on' if value else 'off'}"
+        return f"{owner.description}: {'yes' if value else 'no'}"
+    if hasattr(owner, "options"):
+        return f"{owner.description}: {_option_label(owner)}"
+    return f"{owner.description}: {value}"
+
+
+def _status(row, names) -> str:
+    when = day(row.suspended_on)
+    if when:
+        return f"suspended on {when}"
+    if row.outcome == "none":
+        return "no action"
+    return f"not suspended, strongest action {str(names.get(row.outcome, row.outcome)).lower()}"
+
+
+def _outcome_changes(before: pd.DataFrame, after: pd.DataFrame, names) -> list:
+    """"@h now suspended on D, was no action" for each account whose outcome changed."""
+    old = {r.handle: r for r in _rows(before, ("handle", "suspended_on", "outcome"))}
+    out = []
+    for r in _rows(after, ("handle", "suspended_on", "outcome")):
+        was = old.get(r.handle)
+        if was is None:
+            continue
+        now, then = _status(r, names), _status(was, names)
+        if now != then:
+            out.append(f"@{r.handle} now {now}, was {then}")
+    return out
