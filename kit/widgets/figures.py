@@ -8,9 +8,11 @@ words instead of ``<altair...JupyterChart object at 0x...>``.
 from __future__ import annotations
 
 import altair as alt
+import ipywidgets as W
 
 from .. import charts
 from ..errors import KitDataError
+from .layout import CHART_STYLE
 
 
 def chart_text(chart) -> str:
@@ -36,11 +38,15 @@ def chart_text(chart) -> str:
     return "Chart: " + " ".join(words) if words else "Chart."
 
 
-class ChartView(alt.JupyterChart):
-    """An offline ``alt.JupyterChart`` whose text form is a sentence about the chart."""
+class ChartView(W.VBox):
+    """An offline ``alt.JupyterChart`` (:attr:`chart`) whose text form is a sentence about the
+    chart, with the style that lets a full-width kit chart take the cell's width on a page
+    with no kit app (:data:`kit.widgets.layout.CHART_STYLE`)."""
 
     def __init__(self, chart, **kwargs):
-        super().__init__(chart, **kwargs)
+        self.chart = alt.JupyterChart(chart, **kwargs)
+        style = W.HTML(CHART_STYLE, layout=W.Layout(height="0px", margin="0"))
+        super().__init__([style, self.chart], layout=W.Layout(width="100%"))
         self.text = chart_text(chart)
 
     def __repr__(self):
@@ -64,7 +70,7 @@ def show_chart(chart):
     >>> import pandas as pd
     >>> view = show_chart(alt.Chart(pd.DataFrame({"x": [1]}), description="A dot.")
     ...                   .mark_point().encode(x="x:Q"))
-    >>> view._repr_mimebundle_()[0]["text/plain"]
+    >>> view._repr_mimebundle_()["text/plain"]
     'Chart: A dot.'
     """
     if not isinstance(chart, alt.TopLevelMixin):

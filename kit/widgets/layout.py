@@ -85,3 +85,14 @@ LAYOUT_STYLE = """
   color: var(--jp-ui-font-color1); border-color: var(--jp-border-color1); }
 </style>
 """
+
+#: The part of :data:`LAYOUT_STYLE` a chart needs on its own: a chart shown straight in a
+#: notebook cell (``kit.widgets.show_chart``) carries it, so it takes the cell's width even
+#: on a page with no kit app.
+CHART_STYLE = """
+<style>
+.jp-OutputArea-output .vega-embed { display: block; width: 100%; }
+.jp-OutputArea-output .vega-embed summary { background: var(--jp-layout-color1);
+  color: var(--jp-ui-font-color1); border-color: var(--jp-border-color1); }
+</style>
+"""
