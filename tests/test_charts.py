@@ -844,3 +844,23 @@ def test_kit_charts_fill_their_container_and_have_no_white_box(small_with_eviden
         spec = all_charts(small_with_evidence)[name].to_dict()
         assert spec["width"] == "container", name
         assert spec["config"]["background"] == "transparent", name
+
+
+def test_timeline_can_leave_out_what_twitter_did_to_the_items_learners_decide():
+    """Before lesson 3's reveal (notebook 1) the timeline keeps Twitter's other actions but
+    shows none of its actions on the items the learner is about to decide."""
+    import kit
+    from kit.charts.case import timeline_table
+    cb = kit.load_casebook()
+    full = timeline_table(cb)
+    hidden = timeline_table(cb, item_actions=False)
+    acted = full[full["kind"] == "Twitter action"]
+    kept = hidden[hidden["kind"] == "Twitter action"]
+    assert 0 < len(kept) < len(acted)
+    item_ids = set(cb.items["item_id"])
+    linked = set(cb.events.loc[cb.events["item_id"].isin(item_ids), "description"].astype(str))
+    assert not set(kept["description"]) & linked
+    assert not any(f"({i})" in d for d in kept["description"] for i in item_ids)
+    # everything that is not a Twitter action is the same
+    others = lambda t: t[t["kind"] != "Twitter action"].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(others(full), others(hidden))

@@ -53,7 +53,7 @@ def _event_kind(event_type: str, platform: str, actor: str) -> str:
     return "Other event"
 
 
-def timeline_table(casebook) -> pd.DataFrame:
+def timeline_table(casebook, item_actions: bool = True) -> pd.DataFrame:
     """The rows :func:`timeline_chart` draws: events and items, one mark per lane, kind and day.
 
     Columns: ``group`` (Trump, Khamenei or "Both / general"), ``lane`` (an account
@@ -63,11 +63,17 @@ def timeline_table(casebook) -> pd.DataFrame:
     recorded only on an item (no event for them) are added from ``casebook.items``.
     Events with the same lane, kind and day share one mark; if there would still be
     more than :data:`MAX_ROWS` marks they are merged by month, then by year.
+    ``item_actions=False`` leaves out what Twitter did to the items learners decide on (so
+    the timeline gives nothing away before lesson 3's reveal); Twitter's other actions stay.
 
     >>> import kit
     >>> t = timeline_table(kit.load_casebook())
     >>> set(t.kind) <= set(EVENT_KINDS), int(t["count"].min()) >= 1
     (True, True)
+    >>> cb = kit.load_casebook()
+    >>> hidden = timeline_table(cb, item_actions=False)
+    >>> int(hidden["count"].sum()) < int(t["count"].sum())
+    True
     """
     accounts = casebook.accounts
     account_platform = dict(zip(accounts.handle, accounts.platform))
@@ -83,7 +89,9 @@ def timeline_table(casebook) -> pd.DataFrame:
         "source_ids": ev["source_ids"].map(ids_text),
         "item_id": ev["item_id"].fillna("").astype(str),
     })
-    extra = _item_marks(casebook, rows, account_platform)
+    extra = _item_marks(casebook, rows, account_platform, item_actions)
+    if not item_actions:
+        rows = rows[~((rows["kind"] == "Twitter action") & (rows["item_id"] != ""))]
     if extra:
         rows = pd.concat([rows, pd.DataFrame(extra)], ignore_index=True)
     rows = rows[rows["date"].notna()].drop(columns="item_id")
@@ -99,7 +107,8 @@ def timeline_table(casebook) -> pd.DataFrame:
     return check_rows(table, "timeline")
 
 
-def _item_marks(casebook, rows: pd.DataFrame, account_platform: dict) -> list:
+def _item_marks(casebook, rows: pd.DataFrame, account_platform: dict,
+                item_actions: bool = True) -> list:
     """Marks for the posts and Twitter actions that only an item records (no event for them)."""
     levels, names = casebook.action_levels, casebook.action_names
     low = min(levels.values()) if levels else 0
@@ -114,7 +123,7 @@ def _item_marks(casebook, rows: pd.DataFrame, account_platform: dict) -> list:
                           "kind": "Post", "event_type": "post",
                           "description": f"{it.title} ({it.item_id})", "actor": lane,
                           "source_ids": src, "item_id": it.item_id})
-        if (levels.get(it.twitter_action, low) > low and it.item_id not in acted
+        if (item_actions and levels.get(it.twitter_action, low) > low and it.item_id not in acted
                 and not pd.isna(it.twitter_action_date)):
             extra.append({"group": leader_name(it.leader), "lane": lane,
                           "date": it.twitter_action_date, "kind": "Twitter action",
@@ -176,19 +185,21 @@ def timeline_summary(table: pd.DataFrame) -> str:
             f"Twitter acted {' and '.join(parts)}; other platforms acted {plural(other, 'time')}.")
 
 
-def timeline_chart(casebook):
+def timeline_chart(casebook, item_actions: bool = True):
     """Both cases on one timeline: a row per account or platform, a mark per event.
 
     x is the date, rows are grouped by leader (Trump, Khamenei, both / general);
     colour and shape tell posts, Twitter's actions, other platforms' actions and
     other events apart. Tooltips give the description, actor and source ids.
+    ``item_actions=False``: without Twitter's actions on the items learners decide on
+    (:func:`timeline_table`), for lessons before the decision desk's reveal.
 
     >>> import kit
     >>> spec = timeline_chart(kit.load_casebook()).to_dict()
     >>> spec["mark"]["type"], spec["encoding"]["x"]["type"]
     ('point', 'temporal')
     """
-    table = timeline_table(casebook)
+    table = timeline_table(casebook, item_actions)
     title = "Timeline: both cases, account by account"
     if not len(table):
         return message_chart(title, timeline_summary(table))

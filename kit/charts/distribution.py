@@ -54,13 +54,17 @@ def class_distribution_table(distribution: pd.DataFrame) -> pd.DataFrame:
     return check_rows(g[list(DISTRIBUTION_COLUMNS)].reset_index(drop=True), "distribution")
 
 
-def class_distribution_summary(table: pd.DataFrame, n_items_all: int | None = None) -> str:
-    """One or two sentences summarising a :func:`class_distribution_table`.
+def class_distribution_summary(table: pd.DataFrame, n_items_all: int | None = None,
+                               action_names=None) -> str:
+    """One or two sentences summarising a :func:`class_distribution_table`; actions by their
+    names when ``action_names`` (e.g. ``casebook.action_names``) is given.
 
     >>> t = pd.DataFrame({"item_id": ["T1", "T1", "K1"], "title": ["A", "A", "B"],
     ...     "action": ["none", "remove", "remove"], "count": [1, 3, 2], "share": [0.25, 0.75, 1.0]})
     >>> class_distribution_summary(t)
     "6 decisions on 2 items. The most common choice was remove (83% of decisions); the class was most divided on 'A' (top choice 75%)."
+    >>> class_distribution_summary(t, action_names={"remove": "Require removal"}).split(". ")[1]
+    "The most common choice was Require removal (83% of decisions); the class was most divided on 'A' (top choice 75%)."
     """
     if not len(table):
         return "No class decisions yet."
@@ -74,7 +78,7 @@ def class_distribution_summary(table: pd.DataFrame, n_items_all: int | None = No
     shown = "" if not n_items_all or n_items_all <= items else \
         f" (showing the first {items:,} of {n_items_all:,} items)"
     return (f"{plural(n, 'decision')} on {plural(items, 'item')}{shown}. The most common choice was "
-            f"{top_action} ({by_action[top_action] / n:.0%} of decisions); the class was most "
+            f"{(action_names or {}).get(top_action, top_action)} ({by_action[top_action] / n:.0%} of decisions); the class was most "
             f"divided on '{short(title, 60)}' (top choice {top_share[divided]:.0%}).")
 
 
@@ -100,7 +104,8 @@ def class_distribution_chart(distribution: pd.DataFrame, casebook=None):
     d = distribution
     ladder = ladder_frame(casebook, zip(d["action"], d["level"]))
     title = "How the class decided each item"
-    summary = class_distribution_summary(table, n_all)
+    summary = class_distribution_summary(table, n_all,
+                                         casebook.action_names if casebook is not None else None)
     if not len(table):
         return message_chart(title, summary)
     steps = list(ladder["action_id"])

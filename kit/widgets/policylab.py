@@ -341,7 +341,7 @@ class PolicyLab(KitApp):
         self.previous_outcomes = before = self.outcomes
         self.predictions, self.outcomes, self.last_policy = pred, outcomes, policy
         self._show_headline(before, outcomes)
-        self.describe.value = f'<p class="kit-muted">{esc(policy.describe())}</p>'
+        self.describe.value = f'<p class="kit-muted">{esc(policy.describe(self.casebook))}</p>'
         self.summary_html.value = self._summary_html(outcomes)
         self.table.value = self._table_html(outcomes)
         self.items_html.value = self._items_html(pred)
@@ -407,8 +407,10 @@ class PolicyLab(KitApp):
     def _table_html(self, outcomes) -> str:
         head = ("<tr><th>Account</th><th>Leader</th><th>Under this policy</th>"
                 "<th>What Twitter did</th></tr>")
+        leaders = self.casebook.leader_names
         body = "".join(
-            f"<tr><td>@{esc(h)}</td><td>{esc(ldr)}</td><td>{esc(mine)}</td><td>{esc(theirs)}</td></tr>"
+            f"<tr><td>@{esc(h)}</td><td>{esc(leaders.get(ldr, ldr))}</td><td>{esc(mine)}</td>"
+            f"<td>{esc(theirs)}</td></tr>"
             for h, ldr, mine, theirs in outcome_rows(outcomes, self._names))
         return (f'<div style="overflow-x:auto"><table class="kit-table">{head}{body}</table></div>')
 
