@@ -84,9 +84,12 @@ def test_saved_decision_appears_in_the_compare_notebook(lab, desk_notebook, comp
     text = view.output_text()
     assert "Sample learner" not in text, f"{compare_notebook} shows the sample, not {learner}"
     assert learner in text, f"{compare_notebook} does not name the learner {learner!r}"
-    row = re.search(rf"^\s*{re.escape(item)}\b.*\b{action}\b", text, re.M)
-    assert row, (f"{compare_notebook} shows no row for {item} with the learner's action "
-                 f"{action!r}:\n{text[:3000]}")
+    # tables name items and actions (not ids): the item's title, then the action's name
+    title = casebook.items.set_index("item_id").at[item, "title"]
+    name = _action_name(casebook, action)
+    row = re.search(rf"^\s*{re.escape(title)}\s.*{re.escape(name)}", text, re.M)
+    assert row, (f"{compare_notebook} shows no row for {item} ({title!r}) with the learner's "
+                 f"action {name!r}:\n{text[:3000]}")
 
 
 def _policylab(casebook, preset):

@@ -226,6 +226,25 @@ class Desk:
         self.root.locator(".kit-desk-rationale textarea").fill(rationale)
         self.root.locator("button.kit-desk-save").click()
         self.root.locator(".kit-desk-reveal-card").wait_for(timeout=self.timeout)
+        self.settle_saved()
+
+    def settle_saved(self, rounds: int = 3) -> None:
+        """Do what the desk asks a learner to do when the click overtook the typing.
+
+        ipywidgets sends a button click at once but may hold a text box's last update back
+        while an earlier update is still on its way (its throttle), so on a busy machine the
+        kernel can save before the rationale arrives. The desk then says "Changed since you
+        saved: press Save decision to keep it" (nothing is lost, the learner is told); this
+        presses Save again, as that line asks, until the desk says "✓ Saved"."""
+        line = self.root.locator(".kit-desk-saved")
+        for _ in range(rounds):
+            self.view.page.wait_for_timeout(500)
+            if "Changed since you saved" not in line.inner_text():
+                return
+            self.root.locator("button.kit-desk-save").click()
+            self.view.page.wait_for_function(
+                "el => !el.innerText.includes('Changed since you saved')",
+                arg=line.element_handle(), timeout=self.timeout)
 
 
 # --------------------------------------------------------------------------- artifacts on failure
