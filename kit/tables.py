@@ -102,7 +102,8 @@ def language_name(code) -> str:
 
 VALUE_WORDS["language"] = language_name
 
-STYLE = ("<style>.kit-table table{border-collapse:collapse;table-layout:auto!important;"
+STYLE = ("<style>.kit-table{max-width:100%;overflow-x:auto;}"
+         ".kit-table table{border-collapse:collapse;table-layout:auto!important;"
          "margin:0.5em auto 0.5em 0!important;}"
          ".kit-table caption{caption-side:top;text-align:left;font-weight:600;padding:0.25em 0;}"
          ".kit-table th,.kit-table td{text-align:left!important;vertical-align:top!important;"
@@ -214,7 +215,10 @@ class Table:
                 f'<td class="kit-num">{e(v)}</td>' if i in self.numeric else f"<td>{e(v)}</td>"
                 for i, v in enumerate(row)) + "</tr>"
             for row in self.rows)
-        return (f'<div class="kit-table">{STYLE}<table><caption>{e(self.caption)}</caption>'
+        # a wide table scrolls inside its own box, which keyboard users can reach (Tab) and
+        # screen readers name by the caption
+        return (f'<div class="kit-table" role="region" tabindex="0" aria-label="{e(self.caption)}">'
+                f'{STYLE}<table><caption>{e(self.caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
     def _repr_html_(self) -> str:

@@ -33,6 +33,7 @@ from .layout import LAYOUT_STYLE
 STYLE = """
 <style>
 .kit-app { max-width: 860px; font-family: var(--jp-ui-font-family); color: var(--jp-ui-font-color1); }
+.kit-app a { text-decoration: underline; }  /* links tell themselves apart by more than colour */
 .kit-app .kit-card { border: 1px solid var(--jp-border-color2); border-radius: 4px;
   padding: 8px 12px; background: var(--jp-layout-color1); margin: 4px 0; }
 .kit-app .kit-muted { color: var(--jp-ui-font-color2); font-size: 0.92em; }

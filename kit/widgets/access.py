@@ -141,7 +141,20 @@ function scroll(app, target) {
 
 function render({ model, el }) {
   el.classList.add("kit-access-probe");
-  let app = null, observer = null, pending = false, tries = 0, timer = null;
+  let app = null, observer = null, pending = false, tries = 0, timer = null, sizes = null;
+  let lastWidth = -1, resizing = false;
+  // Charts drawn as wide as their box (width "container") measure it again only on a
+  // window resize: when the app's own width changes (a page still laying out on a slow
+  // machine, a side panel), tell them, so none stays drawn at the width it had at first.
+  const onSize = (entries) => {
+    const width = Math.round(entries[entries.length - 1].contentRect.width);
+    if (width === lastWidth || resizing) return;
+    const first = lastWidth < 0;
+    lastWidth = width;
+    if (first && app.querySelector(".vega-embed svg.marks:not([width='0'])")) return;
+    resizing = true;
+    requestAnimationFrame(() => { resizing = false; window.dispatchEvent(new Event("resize")); });
+  };
   const schedule = () => {
     if (pending || !app) return;
     pending = true;
@@ -158,12 +171,14 @@ function render({ model, el }) {
     observer = new MutationObserver(schedule);
     observer.observe(app, { subtree: true, childList: true, attributes: true,
                             attributeFilter: ["class"] });
+    if (window.ResizeObserver) { sizes = new ResizeObserver(onSize); sizes.observe(app); }
   };
   attach();
   const onScroll = () => { if (app) requestAnimationFrame(() => scroll(app, model.get("scroll_target"))); };
   model.on("change:scroll_count", onScroll);
   return () => {
     if (observer) observer.disconnect();
+    if (sizes) sizes.disconnect();
     if (timer) clearTimeout(timer);
     model.off("change:scroll_count", onScroll);
   };

@@ -12,7 +12,11 @@ FILE_ORDER = ("test_notebooks.py", "test_flows.py", "test_security.py", "test_vo
 
 
 def in_file_order(items: list, folder: Path) -> None:
-    """Put the tests of ``folder`` in FILE_ORDER, in the places they already take (in place)."""
+    """Put the tests of ``folder`` in FILE_ORDER, after every other test of the run (in place).
+
+    Last, because Playwright's synchronous API keeps an event loop running in the main thread
+    while its browser is open (a session fixture): a later test that starts an event loop of
+    its own (``asyncio.run``) would be refused."""
     here = Path(folder).resolve()
     slots = [i for i, item in enumerate(items) if Path(item.path).resolve().parent == here]
 
@@ -21,5 +25,5 @@ def in_file_order(items: list, folder: Path) -> None:
         return (FILE_ORDER.index(name) if name in FILE_ORDER else len(FILE_ORDER), i)
 
     ordered = [items[i] for i in sorted(slots, key=rank)]
-    for slot, item in zip(slots, ordered):
-        items[slot] = item
+    taken = set(slots)
+    items[:] = [item for i, item in enumerate(items) if i not in taken] + ordered
