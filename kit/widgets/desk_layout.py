@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ._common import Fold, RuleChoice, html_slot, labelled
+from .choices import Fold, RuleChoice
 from .handin import SyncLine, work_download
+from .markup import html_slot, labelled
 
 
 def build_navigation(desk, options, first) -> None:
