@@ -1,4 +1,6 @@
-"""What every kit app shares: escaping, error display, styles, stable CSS classes.
+"""What every kit app shares: the base :class:`KitApp` (error display, styles, stable CSS
+classes), :class:`ChartSlot`, and the names of :mod:`.markup` (escaping, links, labels),
+:mod:`.choices` (:class:`Fold`, :class:`RuleChoice`) and :mod:`.gate` (who is deciding).
 
 Every app is an ``ipywidgets.VBox`` subclass built on :class:`KitApp`, so a notebook
 shows it by leaving it as the last expression of a cell. Rules every app follows:
@@ -14,20 +16,22 @@ shows it by leaving it as the last expression of a cell. Rules every app follows
 from __future__ import annotations
 
 import functools
-import html
 import traceback
 
 import ipywidgets as W
-import traitlets
 
 from .. import decisions
 from ..answers import latest_answers
-from ..casebook import LEADER_NAMES
-from ..environment import detect
 from ..errors import KitDataError
-from ..words import blank
 from .access import Access
+# The helpers, controls and name prompt live in their own modules; their names stay
+# importable from here, as every app and test has always imported them.
+from .choices import Fold, RuleChoice, rule_explanation_html  # noqa: F401
+from .gate import (NameGate, asks_in_page, hub_learner, keep_learner,  # noqa: F401
+                   learner_log, learner_name, page_log, where)
 from .layout import LAYOUT_STYLE
+from .markup import (esc, fmt_date, html_slot, html_table, labelled,  # noqa: F401
+                     leader_name, safe_url, source_links, text_of)
 
 #: Styles shared by the apps. Only JupyterLab CSS variables, so dark themes work.
 STYLE = """
@@ -77,194 +81,6 @@ STYLE = """
   transition-delay: 0s; } }
 </style>
 """ + LAYOUT_STYLE
-
-
-def esc(value) -> str:
-    """Escape any text for HTML (``None`` becomes an empty string).
-
-    >>> esc('<img src=x onerror=alert(1)> & "q"')
-    '&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot;'
-    """
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-def safe_url(url) -> str:
-    """Return ``url`` escaped if it is http(s), else an empty string.
-
-    >>> safe_url("javascript:alert(1)")
-    ''
-    >>> safe_url("https://example.org/a?b=1&c=2")
-    'https://example.org/a?b=1&amp;c=2'
-    """
-    url = "" if url is None else str(url).strip()
-    return esc(url) if url.lower().startswith(("http://", "https://")) else ""
-
-
-def source_links(casebook, ids) -> str:
-    """HTML links for source ids, e.g. ``S1 · S21``, each titled with the source's title."""
-    parts = []
-    for sid, title, publisher, url in casebook.source_links(ids):
-        label = f"{esc(sid)}"
-        tip = esc(f"{title} ({publisher})")
-        href = safe_url(url)
-        if href:
-            parts.append(f'<a href="{href}" target="_blank" rel="noopener noreferrer" '
-                         f'title="{tip}">{label}</a>')
-        else:
-            parts.append(f'<span title="{tip}">{label}</span>')
-    return " · ".join(parts)
-
-
-def html_table(frame, columns=None, max_rows=60) -> str:
-    """A small escaped HTML table of a DataFrame (for results inside apps)."""
-    columns = list(columns or frame.columns)
-    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
-    body = []
-    for _, row in frame.head(max_rows).iterrows():
-        cells = []
-        for c in columns:
-            v = row[c]
-            if isinstance(v, tuple):
-                v = ", ".join(map(str, v))
-            cells.append(f"<td>{esc(v)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = (f'<p class="kit-muted">… {len(frame) - max_rows} more rows</p>'
-            if len(frame) > max_rows else "")
-    return f'<table class="kit-table"><tr>{head}</tr>{"".join(body)}</table>{more}'
-
-
-def html_slot(css_class: str, width: str = "100%") -> W.HTML:
-    """An empty HTML widget an app fills later, with its stable ``kit-…`` CSS class.
-
-    >>> slot = html_slot("kit-demo-result")
-    >>> slot.value, slot._dom_classes, slot.layout.width
-    ('', ('kit-demo-result',), '100%')
-    """
-    slot = W.HTML(layout=W.Layout(width=width))
-    slot.add_class(css_class)
-    return slot
-
-
-class Fold(W.VBox):
-    """A part of an app shown on request: a real ``<button>``, then the content under it.
-
-    Used instead of ``ipywidgets.Accordion``, which Colab's widget manager cannot show; the
-    button is reachable with Tab and opened with Enter or Space everywhere, and tells screen
-    readers whether it is open (``aria-expanded``, set in the page by :mod:`kit.widgets.access`
-    from the ``kit-fold-open`` class). CSS classes: ``kit-fold`` (the whole),
-    ``kit-fold-button`` and ``css_class`` (the button; ``kit-fold-open`` while open),
-    ``kit-fold-content`` (the content).
-
-    >>> fold = Fold(W.HTML("the text"), "Show the text", "Hide the text", "kit-demo-fold")
-    >>> fold.is_open, len(fold.children), "kit-fold-open" in fold.button._dom_classes
-    (False, 1, False)
-    >>> fold.button.value = True
-    >>> fold.is_open, fold.button.description, len(fold.children)
-    (True, 'Hide the text', 2)
-    >>> "kit-fold-open" in fold.button._dom_classes, "kit-fold-content" in fold.content._dom_classes
-    (True, True)
-    """
-
-    def __init__(self, content, show: str, hide: str, css_class: str, **kw):
-        self.content, self._show, self._hide = content, show, hide
-        self.button = W.ToggleButton(value=False, description=show, tooltip=show,
-                                     layout=W.Layout(width="auto"))
-        self.button.add_class(css_class)
-        self.button.add_class("kit-fold-button")
-        if hasattr(content, "add_class"):
-            content.add_class("kit-fold-content")
-        super().__init__([self.button], layout=W.Layout(width="100%"), **kw)
-        self.add_class("kit-fold")
-        self.button.observe(lambda change: self._draw(), names="value")
-
-    @property
-    def is_open(self) -> bool:
-        return bool(self.button.value)
-
-    def unfold(self) -> None:
-        """Show the content (as the learner's press on the button does)."""
-        self.button.value = True
-        self._draw()
-
-    def fold_away(self) -> None:
-        """Fold the content away again (e.g. when the app shows another item)."""
-        self.button.value = False
-        self._draw()
-
-    def _draw(self) -> None:
-        label = self._hide if self.is_open else self._show
-        self.button.description = self.button.tooltip = label
-        if self.is_open:
-            self.button.add_class("kit-fold-open")
-        else:
-            self.button.remove_class("kit-fold-open")
-        self.children = [self.button, self.content] if self.is_open else [self.button]
-
-
-def rule_explanation_html(rule) -> str:
-    """A rule's own-words summary and its short verbatim excerpt (with the excerpt's source
-    ids), escaped, as shown next to the rule's checkbox (which carries the rule's name).
-
-    ``rule`` is a row of ``casebook.rules`` (a Series or a dict).
-
-    >>> print(rule_explanation_html({"name": "<b>R</b>", "summary": "Say <no>.",
-    ...     "excerpt": "you may not", "excerpt_source_ids": ("S7",)}))
-    <div class="kit-explain-text">Say &lt;no&gt;.<blockquote>“you may not”</blockquote><span class="kit-muted">Twitter’s words, quoted from S7.</span></div>
-    """
-    get = rule.get if hasattr(rule, "get") else (lambda k, d=None: getattr(rule, k, d))
-    parts = [f'<div class="kit-explain-text">{esc(text_of(get("summary")))}']
-    excerpt = text_of(get("excerpt"))
-    if excerpt:
-        ids = get("excerpt_source_ids")
-        ids = list(ids) if isinstance(ids, (tuple, list)) else ([] if blank(ids) else [ids])
-        parts.append(f"<blockquote>“{esc(excerpt)}”</blockquote>")
-        parts.append('<span class="kit-muted">Twitter’s words'
-                     + (f", quoted from {esc(', '.join(map(str, ids)))}" if ids else "")
-                     + ".</span>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-class RuleChoice(W.VBox):
-    """A rule's checkbox with its explanation (summary and short verbatim excerpt) next to
-    it, shown on request: when the pointer rests on it or the checkbox has keyboard focus
-    (and announced as the checkbox's description by screen readers, :mod:`kit.widgets.access`).
-
-    Behaves like the checkbox for the apps: ``value`` (read, set, observe) is the checkbox's;
-    :attr:`checkbox` is the ``ipywidgets.Checkbox`` itself (its description is the rule's
-    name, its tooltip ``tooltip`` + the summary), :attr:`explain` the explanation.
-    CSS classes: ``kit-explained`` (the whole), ``kit-explain`` (the explanation).
-
-    >>> choice = RuleChoice({"rule_id": "r", "name": "R", "summary": "S", "excerpt": "E",
-    ...                      "excerpt_source_ids": ()}, value=True)
-    >>> choice.value, choice.checkbox.description, choice.checkbox.tooltip
-    (True, 'R', 'S')
-    >>> choice.checkbox.value = False; choice.value
-    False
-    >>> "“E”" in choice.explain.value
-    True
-    """
-
-    value = traitlets.Bool(False)
-
-    def __init__(self, rule, value: bool = False, tooltip: str = "", **kw):
-        get = rule.get if hasattr(rule, "get") else (lambda k, d=None: getattr(rule, k, d))
-        self.rule_id = get("rule_id")
-        self.checkbox = labelled(W.Checkbox(value=bool(value), indent=False,
-                                            layout=W.Layout(width="auto")),
-                                 text_of(get("name")),
-                                 (tooltip + " " if tooltip else "") + text_of(get("summary")))
-        self.explain = W.HTML(rule_explanation_html(rule), layout=W.Layout(width="auto"))
-        self.explain.add_class("kit-explain")
-        super().__init__([self.checkbox, self.explain], layout=W.Layout(width="auto"), **kw)
-        self.add_class("kit-explained")
-        self.value = bool(value)
-        traitlets.link((self.checkbox, "value"), (self, "value"))
-
-    @property
-    def description(self) -> str:
-        """The checkbox's label (the rule's name), as for a plain checkbox."""
-        return self.checkbox.description
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -395,71 +211,10 @@ class KitApp(W.VBox):
         return bundle
 
 
-def labelled(widget, description: str, tooltip: str):
-    """Set a description and tooltip (screen readers and hover) on a control; a button
-    without a width of its own is as wide as its label (``width: auto``), so no label is cut.
-
-    >>> labelled(W.Button(), "Save my answers", "Save").layout.width
-    'auto'
-    """
-    widget.description = description
-    widget.tooltip = tooltip
-    if isinstance(widget, (W.Button, W.ToggleButton)) and not widget.layout.width:
-        widget.layout.width = "auto"   # the whole label, never "Save my answ…"
-    if "description_width" in getattr(widget.style, "keys", []):
-        widget.style.description_width = "initial"
-    return widget
-
-
-def text_of(value) -> str:
-    """A cell as text: "" for a blank one (:func:`kit.words.blank`), else ``str(value)``.
-
-    >>> text_of(None), text_of(float("nan")), text_of("  "), text_of(12)
-    ('', '', '', '12')
-    """
-    return "" if blank(value) else str(value)
-
-
-def leader_name(leader) -> str:
-    """A leader id as people read it (``casebook.leader_names``); other values, such as an
-    event's "both", capitalised.
-
-    >>> leader_name("khamenei"), leader_name("both"), leader_name(None)
-    ('Khamenei', 'Both', '')
-    """
-    text = text_of(leader)
-    return LEADER_NAMES.get(text, text.title())
-
-
 def saved_answers(log, section: str) -> dict:
     """``{question_id: (answer, rationale)}`` saved in ``log`` for one section of answers
     (:func:`kit.answers.latest_answers`); ``{}`` without a log."""
     return latest_answers(None if log is None else log.answers(), section)
-
-
-def fmt_date(value, precision: str = "day") -> str:
-    """A date as people read it, honouring the case file's ``date_precision``.
-
-    Unknown dates (None, NaT, empty) become an empty string.
-
-    >>> import pandas as pd
-    >>> fmt_date(pd.Timestamp("2021-01-08")), fmt_date(pd.Timestamp("2021-01-01"), "month")
-    ('8 January 2021', 'January 2021')
-    >>> fmt_date(None), fmt_date(pd.NaT), fmt_date(pd.Timestamp("2020-01-01"), "year")
-    ('', '', '2020')
-    """
-    import pandas as pd
-
-    if blank(value):
-        return ""
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:  # e.g. a NumPy NaT
-        return ""
-    if precision == "year":
-        return f"{ts.year}"
-    if precision == "month":
-        return f"{ts:%B} {ts.year}"
-    return f"{ts.day} {ts:%B} {ts.year}"
 
 
 class ChartSlot(W.VBox):
@@ -515,147 +270,3 @@ class ChartSlot(W.VBox):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         self.view.outputs = ({"output_type": "display_data", "data": dict(data or {}),
                               "metadata": {}},)
-
-
-# --------------------------------------------------------------------------- who is deciding
-# The apps ask these few functions who the learner is; they are the one place that knows how
-# kit.decisions stores it. Where kit.decisions keeps a per-kernel name itself
-# (``set_learner(name, session_only=True)``, ``current_learner()`` reading the person's own
-# config), it is used; with the older API (a name remembered per folder) the page's name is
-# kept here and the folder's name is never read in Voila or on a hub.
-
-#: Whether kit.decisions keeps a name for this kernel only (``set_learner(..., session_only=)``).
-
-
-def where(environment=None):
-    """The :class:`kit.environment.Environment` the apps go by (default: detected now)."""
-    return detect() if environment is None else environment
-
-
-def hub_learner(environment=None):
-    """The JupyterHub user (the learner, shown and never typed), or None; Binder's hub user
-    is a random name, so not a learner.
-
-    >>> from kit.environment import Environment
-    >>> hub_learner(Environment("jupyter", hub_user="ana")), hub_learner(Environment("jupyter"))
-    ('ana', None)
-    >>> hub_learner(Environment("jupyter", hub_user="jupyter-x1y2", binder=True)) is None
-    True
-    """
-    env = where(environment)
-    return env.hub_user if env.hub_user and not env.binder else None
-
-
-def asks_in_page(environment=None) -> bool:
-    """Whether the name is asked inside the page and kept for that page only (Voila, where
-    every page's kernel runs as the server's user, so no remembered name is anyone's)."""
-    env = where(environment)
-    return env.front_end == "voila" and hub_learner(env) is None
-
-
-def learner_name(folder=None, environment=None):
-    """Who is deciding, or None when nobody is known yet (then the app asks; it never
-    pre-fills someone else's name): the hub user on JupyterHub; in Voila, the name given in
-    this page; elsewhere the name the person saved (:func:`kit.decisions.current_learner`)."""
-    env = where(environment)
-    hub = hub_learner(env)
-    if hub is not None:
-        return hub
-    if asks_in_page(env):
-        return decisions.learner.session_learner
-    return decisions.current_learner()
-
-
-def keep_learner(name, folder=None, environment=None) -> str:
-    """Keep ``name`` as the learner and return it as shown: in Voila for this page only; on a
-    hub only the hub user's own name is accepted; elsewhere it is remembered
-    (:func:`kit.decisions.set_learner`). Bad names raise :class:`kit.KitDataError`."""
-    env = where(environment)
-    hub = hub_learner(env)
-    if hub is not None:
-        typed = decisions.checks.clean_learner(name)
-        if typed != hub:
-            raise KitDataError(f"you are signed in as {hub!r}: your work is saved under that "
-                               f"name, not {typed!r}")
-        return hub
-    if asks_in_page(env):
-        return decisions.set_learner(name, session_only=True)
-    return decisions.set_learner(name)
-
-
-def learner_log(name=None, folder=None, casebook=None, environment=None):
-    """The :class:`kit.DecisionLog` of ``name`` (default: :func:`learner_name`), or None when
-    no learner is known. ``guest`` is a name like any other (chosen knowingly)."""
-    if name is None:
-        name = learner_name(folder, environment)
-    if name is None:
-        return None
-    return decisions.DecisionLog.for_learner(name, folder=folder, casebook=casebook)
-
-
-def page_log(log, casebook=None, environment=None):
-    """The log an app that only READS decisions (the policy lab) should use: ``log`` itself,
-    except in Voila when it is None or the shared ``guest`` log nobody chose in this page;
-    then the log of the name given in this page, or None (the guests' shared file is not
-    shown as "your decisions")."""
-    env = where(environment)
-    if not asks_in_page(env) or (log is not None
-                                 and getattr(log, "learner", None) != decisions.GUEST):
-        return log
-    folder = log.path.parent if getattr(log, "path", None) is not None else None
-    name = learner_name(folder, env)
-    return None if name is None else learner_log(name, folder, casebook)
-
-
-class NameGate(W.VBox):
-    """Asks who is deciding before an app opens: a name box, *Start*, and *Continue as guest*.
-
-    ``on_ready(name)`` is called with the kept name (:func:`keep_learner`, for this page only
-    in Voila) or with ``guest`` when the learner chose it. Errors (an empty name...) show in
-    the gate. CSS classes: ``kit-gate``, ``kit-gate-name``, ``kit-gate-start``,
-    ``kit-gate-guest``, ``kit-gate-message``.
-
-    >>> got = []
-    >>> gate = NameGate(got.append, folder=None, environment=None)
-    >>> gate.guest_button.click(); got
-    ['guest']
-    """
-
-    def __init__(self, on_ready, folder=None, environment=None, what="the desk"):
-        self._on_ready, self._folder, self._environment = on_ready, folder, environment
-        intro = W.HTML(
-            f'<div class="kit-note" role="status"><b>Who is deciding?</b> Type your name to open '
-            f'{esc(what)}. Your decisions are saved under it; this page keeps it only while it is '
-            "open (give the same name next time to carry on).</div>", layout=W.Layout(width="auto"))
-        self.name = labelled(W.Text(value="", placeholder="e.g. Zoë or Ali Reza",
-                                    layout=W.Layout(width="auto", max_width="420px")),
-                             "Your name", "Your name or a nickname (at most 100 characters)")
-        self.name.add_class("kit-gate-name")
-        self.start_button = labelled(W.Button(button_style="primary",
-                                              layout=W.Layout(width="auto")),
-                                     "Start", f"Open {what} and save under this name")
-        self.start_button.add_class("kit-gate-start")
-        self.guest_button = labelled(W.Button(layout=W.Layout(width="auto")),
-                                     f"Continue as guest (saved as “{decisions.GUEST}”, "
-                                     "shared with every guest)",
-                                     "Decide without a name: your work goes to the guest file, "
-                                     "which every other guest shares")
-        self.guest_button.add_class("kit-gate-guest")
-        self.message = W.HTML(layout=W.Layout(width="auto"))
-        self.message.add_class("kit-gate-message")
-        self.start_button.on_click(lambda _b: self.start())
-        self.guest_button.on_click(lambda _b: self._on_ready(decisions.GUEST))
-        wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto", align_items="center")
-        super().__init__([intro, W.HBox([self.name, self.start_button], layout=wrap),
-                          self.guest_button, self.message], layout=W.Layout(width="auto"))
-        self.add_class("kit-gate")
-
-    def start(self) -> None:
-        """Keep the typed name and open the app (a bad name shows a message instead)."""
-        try:
-            name = keep_learner(self.name.value, self._folder, self._environment)
-        except KitDataError as exc:
-            self.message.value = (f'<div class="kit-error-box" role="alert">{esc(exc)}</div>')
-            return
-        self.message.value = ""
-        self._on_ready(name)

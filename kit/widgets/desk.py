@@ -26,7 +26,6 @@ browser (JupyterLab, Notebook 7, Voila).
 """
 from __future__ import annotations
 
-import ipywidgets as W
 import pandas as pd
 
 from ..casebook import default_casebook
@@ -34,11 +33,11 @@ from ..compare import gap_verdict
 from ..errors import KitDataError
 from .arguments import arguments_html
 from .. import decisions
-from ._common import (Fold, KitApp, NameGate, RuleChoice, asks_in_page, esc, html_slot,
-                      labelled, learner_log, learner_name, source_links, where)
-from .handin import SyncLine, work_download
+from ._common import (KitApp, NameGate, asks_in_page, esc, learner_log, learner_name,
+                      source_links, where)
 from .cards import (action_label, allegations_html, context_html, header_html, note_html,
                     rule_list, text_html, twitter_card_html)
+from .desk_layout import arrange, build_decision_controls, build_item_slots, build_navigation
 
 
 class DecisionDesk(KitApp):
@@ -151,75 +150,21 @@ class DecisionDesk(KitApp):
         """Build the desk on ``log``: every control, at the first undecided item."""
         self.decision_log = log
         ids = self.item_ids
-        casebook = self.casebook
         self._decided = self._load_decisions()
+        build_navigation(self, self._picker_options(), ids[0])
+        build_item_slots(self)
+        rules_help = build_decision_controls(self, self.casebook, self._rules, self._levels)
+        self._wire()
+        arrange(self, rules_help)
+        self.index = 0
+        undecided = self.undecided_ids()
+        self._show(ids.index(undecided[0]) if undecided else 0)
+        notes = list(getattr(log, "messages", None) or [])
+        if notes and not self.message.value:  # e.g. an unreadable file was set aside
+            self.show_info(" ".join(map(str, notes)))
 
-        # -- navigation ------------------------------------------------------------------
-        self.prev_button = labelled(W.Button(description="◀ Previous", icon=""), "◀ Previous",
-                                    "Go to the previous item (your unsaved edits are kept)")
-        self.next_button = labelled(W.Button(), "Next ▶",
-                                    "Go to the next item (your unsaved edits are kept)")
-        self.jump_button = labelled(W.Button(), "Next undecided",
-                                    "Jump to the next item you have not decided yet")
-        self.picker = labelled(W.Dropdown(options=self._picker_options(), value=ids[0],
-                                          layout=W.Layout(width="auto", max_width="520px")),
-                               "Item", "Choose any item; ✓ marks the ones you have decided")
-        self.progress = W.HTML()
-        for w, cls in ((self.prev_button, "kit-desk-prev"), (self.next_button, "kit-desk-next"),
-                       (self.jump_button, "kit-desk-jump"), (self.picker, "kit-desk-pick"),
-                       (self.progress, "kit-desk-progress")):
-            w.add_class(cls)
-        for b in (self.prev_button, self.next_button, self.jump_button):
-            b.layout = W.Layout(width="auto")
-
-        # -- the item ----------------------------------------------------------------------
-        self.header = html_slot("kit-desk-item", width="auto")
-        self.note = html_slot("kit-desk-note", width="auto")
-        self.text = html_slot("kit-desk-text", width="auto")
-        self.text_toggle = Fold(self.text, "Show the text (read the content note first)",
-                                "Hide the text", "kit-desk-text-toggle")
-        self.text_area = W.VBox(layout=W.Layout(width="auto"))
-        self.context = html_slot("kit-desk-context", width="auto")
-
-        # -- the learner's decision --------------------------------------------------------
-        self.rule_boxes, self.rule_choices = {}, {}
-        for _, r in self._rules.iterrows():
-            choice = RuleChoice(r)   # the checkbox, and the rule's summary and excerpt beside it
-            box = choice.checkbox
-            box.add_class("kit-desk-rule")
-            box.add_class(f"kit-rule-{r['rule_id']}")
-            self.rule_boxes[r["rule_id"]] = box
-            self.rule_choices[r["rule_id"]] = choice
-        rules_help = W.HTML('<b>Which rules did it break?</b> <span class="kit-muted">Tick none, '
-                            'one or several; rest the pointer on a rule, or move to it with '
-                            'Tab, to read what it says.</span>')
-        self.action = W.RadioButtons(
-            options=[(f"{casebook.action_names[a]} (level {self._levels[a]})", a)
-                     for a in casebook.ladder], layout=W.Layout(width="auto"))
-        self.action.value = None
-        labelled(self.action, "Action", "Twitter's enforcement ladder, from no action to "
-                 "permanent suspension: pick the step you think fits")
-        self.action.add_class("kit-desk-action")
-        # the text reaches the kernel when the box loses focus (Tab or a click on Save), in
-        # one message sent before the button's: sent while typing, a buffered update could
-        # arrive after a quick Save and the saved rationale would be cut short
-        self.rationale = W.Textarea(placeholder="Why? Which words, which context, which rule?",
-                                    continuous_update=False,
-                                    layout=W.Layout(width="auto", height="90px"))
-        labelled(self.rationale, "Rationale", "Your reasons, in a few sentences "
-                 "(saved with your decision)")
-        self.rationale.add_class("kit-desk-rationale")
-        self.save_button = labelled(W.Button(button_style="primary"), "Save decision",
-                                    "Save your rules, action and rationale for this item; "
-                                    "Twitter's decision is shown after saving")
-        self.save_button.add_class("kit-desk-save")
-        self.saved_line = html_slot("kit-desk-saved", width="auto")
-        self.saved_line.add_class("kit-live")
-        self.reveal = html_slot("kit-desk-reveal", width="auto")
-        # -- hand-in (kit.widgets.handin): the class service's line, "Download my work"
-        self.sync_line = SyncLine(lambda: self.decision_log)
-        self.download = work_download(lambda: self.decision_log)
-
+    def _wire(self) -> None:
+        """Answer the buttons, the item menu and every change of the decision."""
         self.prev_button.on_click(self.safely(lambda _b: self.go(self.index - 1)))
         self.next_button.on_click(self.safely(lambda _b: self.go(self.index + 1)))
         self.jump_button.on_click(self.safely(lambda _b: self.jump_to_undecided()))
@@ -227,26 +172,6 @@ class DecisionDesk(KitApp):
         self.picker.observe(self.safely(self._on_pick), names="value")
         for w in (*self.rule_boxes.values(), self.action, self.rationale):
             w.observe(self.safely(lambda _c: self._show_saved_state()), names="value")
-
-        wrap = W.Layout(display="flex", flex_flow="row wrap", width="auto", align_items="center")
-        nav = W.HBox([self.prev_button, self.next_button, self.jump_button], layout=wrap)
-        rules_box = W.VBox([rules_help, *self.rule_choices.values()],
-                           layout=W.Layout(width="auto"))
-        rules_box.add_class("kit-desk-rules")
-        save_row = W.HBox([self.save_button, self.saved_line, self.sync_line], layout=wrap)
-        save_row.add_class("kit-desk-save-row")
-        decision = W.VBox([rules_box, self.action, self.rationale, save_row],
-                          layout=W.Layout(width="auto"))
-        decision.add_class("kit-desk-decision")
-        self.set_body(self.progress, nav, self.picker, self.header, self.note, self.text_area,
-                      self.context, decision, self.reveal, self.download)
-
-        self.index = 0
-        undecided = self.undecided_ids()
-        self._show(ids.index(undecided[0]) if undecided else 0)
-        notes = list(getattr(log, "messages", None) or [])
-        if notes and not self.message.value:  # e.g. an unreadable file was set aside
-            self.show_info(" ".join(map(str, notes)))
 
     # -- state ---------------------------------------------------------------------------
     def _load_decisions(self) -> dict:

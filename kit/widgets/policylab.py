@@ -30,50 +30,13 @@ from ..errors import KitDataError
 from ..policy import (PRESETS, Policy, account_outcomes, apply_policy, outcome_rows,
                       outcome_sentences, outcome_timeline)
 from ..words import day
-from ._common import ChartSlot, Fold, KitApp, RuleChoice, esc, html_slot, labelled, page_log
+from ._common import KitApp, esc, page_log
+# The controls and panels are built in lab_layout; these names stay importable from here.
+from .lab_layout import (CUSTOM, LABEL_SOURCE_CHOICES, MAX_STRIKES, TIPS,  # noqa: F401
+                         TREATMENT_CHOICES, build_rule_boxes, build_scalar_controls,
+                         controls_panel, result_area)
+from .lab_layout import SCALARS as _SCALARS
 from .layout import SIDE_BY_SIDE  # noqa: F401  (the width the CSS switches at; documented there)
-
-CUSTOM = "custom"
-MAX_STRIKES = 10
-#: Control attribute -> Policy parameter, for the scalar parameters.
-_SCALARS = ("name", "leader_treatment", "notice_min_followers", "notice_requires_verified",
-            "linked_accounts_count", "lock_after", "suspend_after", "labels")
-
-TREATMENT_CHOICES = (
-    ("Same rules as everyone else", "same"),
-    ("Public-interest notice for qualifying leaders", "public_interest"),
-    ("Exempt: never act on a leader's account", "exempt"),
-)
-LABEL_SOURCE_CHOICES = (
-    ("Every allegation in the case file", "allegations"),
-    ("Only the rules Twitter itself cited", "twitter"),
-    ("My own decisions", "decisions"),
-)
-TIPS = {
-    "preset": "Start from a ready-made policy. Changing any control afterwards makes it 'custom'.",
-    "name": "A name for your policy (shown in the summary).",
-    "leader_treatment": "How world leaders' accounts are treated: exactly like everyone else; "
-                        "a click-through public-interest notice (no removal, no strike) for a "
-                        "qualifying leader's post that breaks only rules eligible for the "
-                        "exception; or fully exempt, never actioned.",
-    "notice_min_followers": "A leader's account qualifies for the public-interest notice only "
-                            "with MORE than this many followers (Twitter's 2019 rule: 100,000). "
-                            "Unknown follower counts do not qualify.",
-    "notice_requires_verified": "If ticked, a leader's account must also be verified to qualify "
-                                "for the public-interest notice (Twitter's 2019 rule).",
-    "linked_accounts_count": "If ticked, accounts linked to a leader but not acknowledged, or "
-                             "disputed ones, count as the leader's own: they get the leader's "
-                             "treatment and share one strike count with his other accounts.",
-    "lock_after": "Every removed post is a strike. From this many strikes on, each strike also "
-                  "locks the account for a while. 'never': no locks.",
-    "suspend_after": "At this many strikes the account is permanently suspended. "
-                     "'never': strikes alone never suspend.",
-    "labels": "Which rules each item broke: every allegation anyone made in the case file, only "
-              "the rules Twitter cited, or your own decisions from the decision desk.",
-    "enforced": "Tick the rules your policy enforces. An unticked rule is ignored.",
-    "immediate": "Breaking a ticked rule suspends the account at once, whatever its strikes "
-                 "(and even if the post would otherwise get a public-interest notice).",
-}
 
 
 def _rows(frame: pd.DataFrame, columns):
@@ -116,115 +79,19 @@ class PolicyLab(KitApp):
         self.last_policy = None
         self._quiet = False
         self._names = casebook.action_names
-        self._build_scalar_controls(log)
-        self._build_rule_boxes(casebook.conduct_rules)
+        build_scalar_controls(self, log)
+        build_rule_boxes(self, casebook.conduct_rules)
         self._changed = ""    # what the learner changed last (for the headline)
         self._flash = 0
-        controls = self._controls_panel(log)
+        controls = controls_panel(self, log, self.safely(self._on_refresh))
         result = W.VBox([W.HTML("<h4>What this policy would have done</h4>"),
-                         *self._result_area()], layout=W.Layout(width="100%"))
+                         *result_area(self)], layout=W.Layout(width="100%"))
         result.add_class("kit-lab-result")
         # the headline first, sticky at the top (layout.py): it stays in view on any screen
         main = W.Box([self.headline, controls, result], layout=W.Layout(width="100%"))
         main.add_class("kit-lab-main")
         self.set_body(main)
         self._wire(preset)
-
-    def _build_scalar_controls(self, log) -> None:
-        """The preset menu, the name and every one-value control (see ``_SCALARS``)."""
-        # short labels (the whole note is shown under the menu): nothing cut in a narrow menu
-        opts = [(_preset_label(key, p), key) for key, p in PRESETS.items()]
-        self.preset = labelled(W.Dropdown(options=opts + [("custom (your own settings)", CUSTOM)],
-                                          value=CUSTOM, layout=W.Layout(width="100%")),
-                               "Start from", TIPS["preset"])
-        self.preset.add_class("kit-lab-preset")
-        self.name = labelled(W.Text(value="my policy", layout=W.Layout(width="100%")),
-                             "Policy name", TIPS["name"])
-        self.leader_treatment = labelled(
-            W.Dropdown(options=list(TREATMENT_CHOICES), value="same", layout=W.Layout(width="100%")),
-            "World leaders", TIPS["leader_treatment"])
-        self.notice_min_followers = labelled(
-            W.BoundedIntText(value=100_000, min=0, max=10**10, step=10_000,
-                             layout=W.Layout(width="auto")),
-            "Notice needs more than (followers)", TIPS["notice_min_followers"])
-        self.notice_requires_verified = labelled(W.Checkbox(value=True, indent=False),
-                                                 "Notice needs a verified account",
-                                                 TIPS["notice_requires_verified"])
-        self.linked_accounts_count = labelled(W.Checkbox(value=False, indent=False),
-                                              "Linked accounts count as the leader's",
-                                              TIPS["linked_accounts_count"])
-        strikes = [("never", 0)] + [(str(i), i) for i in range(1, MAX_STRIKES + 1)]
-        self.lock_after = labelled(W.Dropdown(options=strikes, value=2,
-                                              layout=W.Layout(width="auto")),
-                                   "Lock from (strikes)", TIPS["lock_after"])
-        self.suspend_after = labelled(W.Dropdown(options=strikes, value=5,
-                                                 layout=W.Layout(width="auto")),
-                                      "Suspend at (strikes)", TIPS["suspend_after"])
-        sources = [o for o in LABEL_SOURCE_CHOICES if o[1] != "decisions" or log is not None]
-        self.labels = labelled(W.Dropdown(options=sources, value="allegations",
-                                          layout=W.Layout(width="100%")),
-                               "Rules broken come from", TIPS["labels"])
-
-    def _build_rule_boxes(self, rules) -> None:
-        """Two checkboxes per conduct rule: enforced, and straight to suspension."""
-        self.enforced, self.immediate = {}, {}
-        for _, r in rules.iterrows():   # each: the checkbox, its summary and excerpt beside it
-            self.enforced[r.rule_id] = RuleChoice(r, value=True, tooltip="Enforce this rule.")
-            self.enforced[r.rule_id].add_class("kit-lab-rule")
-            self.immediate[r.rule_id] = RuleChoice(r, value=False,
-                                                   tooltip="Straight to suspension.")
-            self.immediate[r.rule_id].add_class("kit-lab-immediate")
-        for attr in _SCALARS:
-            getattr(self, attr).add_class(f"kit-lab-{attr.replace('_', '-')}")
-
-    def _controls_panel(self, log) -> W.VBox:
-        """Every control, grouped under headings, in one column."""
-        self.refresh = labelled(W.Button(icon="refresh"), "Re-read my decisions",
-                                "Use the decisions you recorded since this lab was shown "
-                                "(for 'My own decisions')")
-        self.refresh.add_class("kit-lab-refresh")
-        self.refresh.on_click(self.safely(self._on_refresh))
-        def grid(boxes):
-            box = W.Box(list(boxes), layout=W.Layout(width="100%"))
-            box.add_class("kit-lab-grid")   # columns as wide as the panel allows (layout.py)
-            return box
-
-        def pair(*widgets):
-            box = W.Box(list(widgets), layout=W.Layout(width="100%"))
-            box.add_class("kit-lab-pair")
-            return box
-
-        controls = W.VBox([
-            self.preset,
-            self._note(),
-            self.name,
-            W.HTML("<h4>World leaders</h4>"),
-            self.leader_treatment, self.notice_min_followers,
-            pair(self.notice_requires_verified, self.linked_accounts_count),
-            W.HTML("<h4>Strikes</h4>"),
-            pair(self.lock_after, self.suspend_after),
-            W.HTML(f"<h4>Rules enforced</h4><p class='kit-muted'>{esc(TIPS['enforced'])}</p>"),
-            grid(self.enforced.values()),
-            W.HTML(f"<h4>Straight to suspension for</h4><p class='kit-muted'>"
-                   f"{esc(TIPS['immediate'])}</p>"),
-            grid(self.immediate.values()),
-            W.HTML("<h4>Where the rules broken come from</h4>"),
-            self.labels,
-        ] + ([self.refresh] if log is not None else []), layout=W.Layout(width="100%"))
-        controls.add_class("kit-lab-controls")
-        return controls
-
-    def _result_area(self) -> tuple:
-        """The widgets that show what the policy would have done."""
-        self.headline = html_slot("kit-lab-headline")
-        self.describe = html_slot("kit-lab-describe")
-        self.summary_html = html_slot("kit-lab-summary")
-        self.table = html_slot("kit-lab-table")
-        self.chart_slot = ChartSlot("kit-lab-chart")
-        self.items_html = html_slot("kit-lab-items")
-        details = Fold(self.items_html, "Item by item: what the policy did and why",
-                       "Hide the item-by-item list", "kit-lab-items-toggle")
-        return self.summary_html, self.chart_slot, self.table, self.describe, details
 
     def _wire(self, preset: str) -> None:
         """Observe every control, check the preset and draw the first result."""
@@ -240,10 +107,6 @@ class PolicyLab(KitApp):
             self.safely(self.update)()
         else:
             self.preset.value = preset
-
-    def _note(self):
-        self.preset_note = html_slot("kit-lab-preset-note")
-        return self.preset_note
 
     # -- controls <-> Policy ----------------------------------------------------------------
     @property
@@ -437,14 +300,6 @@ class PolicyLab(KitApp):
 
 
 # --------------------------------------------------------------------------- headline words
-
-def _preset_label(key: str, preset) -> str:
-    """A preset's menu label: its note up to the first colon ("Twitter's rules as written
-    2019-2021"), or its key."""
-    note = (preset.note or "").strip()
-    head = note.split(":", 1)[0].strip().rstrip(".")
-    return head or key
-
 
 def _option_label(widget) -> str:
     """The label of a selection widget's chosen option."""
