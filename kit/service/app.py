@@ -154,6 +154,7 @@ def make_app(state: State) -> web.Application:
         (pre + "api/records", handlers.RecordsHandler, kw),
         (pre + r"api/records/([^/]+)", handlers.LearnerHandler, kw),
         (pre + "api/class", handlers.ClassHandler, kw),
+        (pre + "api/class/rationales", handlers.RationalesHandler, kw),
         (pre + r"api/class\.csv", handlers.ClassCsvHandler, kw),
         (pre + "oauth_callback", HubOAuthCallbackHandler),
         (pre, handlers.PageHandler, kw),
