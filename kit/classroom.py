@@ -349,7 +349,7 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
     levels = casebook.action_levels
     counts = _count_table(decisions, casebook)
     n_item = counts.sum(axis=1)
-    learners = sorted(set(decisions["learner"]))
+    learners = sorted(pd.unique(decisions["learner"].to_numpy(dtype=object)))
     kappa, kappa_note, kappa_items = _class_kappa(counts, n_item, len(learners))
     return ClassResults(folder=folder, decisions=decisions, learners=learners,
                         problems=problems,

@@ -363,7 +363,7 @@ class ClassCollector:
             keep = keep & ~side
         t = latest[keep]
         names = t["learner"].map(used) if len(t) else t["learner"]
-        order_names = sorted(set(names))
+        order_names = sorted(pd.unique(names.to_numpy(dtype=object)))
         rank = pd.Categorical(names, categories=order_names).codes.astype("int64")
         pos = t["item_id"].map(vocab_for(self.casebook).item_pos).to_numpy(dtype="int64")
         order = np.argsort(rank * (len(self.casebook.item_order) + 1) + pos, kind="stable")
@@ -377,8 +377,8 @@ class ClassCollector:
             "decided_at": t["decided_time"].reset_index(drop=True),
             "revision": t["revision"].to_numpy(dtype="int64"),
             "decided_text": t["decided_at"].to_numpy(dtype=object),
-            "label": (t["learner"].map(lambda w: shown(w) + SERVICE_MARK)
-                      .to_numpy(dtype=object)),
+            "label": t["learner"].map({w: shown(w) + SERVICE_MARK for w in used})
+                                 .to_numpy(dtype=object),
         })
         return reads, bulk
 
@@ -414,7 +414,8 @@ class ClassCollector:
         texts = r["rationale"].to_numpy(dtype=object).copy()
         sub = r[pick]
         got = [said.get((who, item), text) for who, item, text in
-               zip(sub["learner"], sub["item_id"], sub["rationale"])]
+               zip(sub["learner"].to_numpy(dtype=object), sub["item_id"].to_numpy(dtype=object),
+                   sub["rationale"].to_numpy(dtype=object))]
         texts[pick] = got
         rationales = r.copy()
         rationales["rationale"] = texts
@@ -714,7 +715,7 @@ def _records(rows, who) -> list:
             for r in rows.itertuples()]
 
 
-def debrief_candidates(res, casebook, extra: int = 2) -> list:
+def debrief_candidates(res, casebook, extra: int = 1) -> list:
     """The items the debrief will likely show (:func:`kit.debrief.division_table`'s order,
     worked out from the class's count table), plus ``extra`` more: whose rationales the
     compact path asks the service for."""

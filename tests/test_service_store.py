@@ -245,6 +245,14 @@ def test_latest_table_keeps_the_last_decision_per_item_and_counts_revisions(stor
     # the same as the readers' latest decisions, rationale included
     got = {(lr, i): t for lr, i, t in store.rationales([item0])}
     assert got == {("ana", item0): "second", ("ben", item0): "b"}
+    # built again from the records in the database itself: the same table
+
+    def plain(rows):
+        return sorted((r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows)
+    before = plain(store.latest_since(0)[1])
+    store.rebuild_latest()
+    assert plain(store.latest_since(0)[1]) == before and len(before) == 3
+    assert {(lr, i): t for lr, i, t in store.rationales([item0])} == got
 
 
 def test_schema_1_database_gets_its_latest_table(tmp_path, casebook):

@@ -103,12 +103,15 @@ def class_latest(cursor: int, rows) -> dict:
     >>> doc["learners"], doc["rule_sets"], doc["columns"]["revision"]
     (['ana'], [[0]], [2])
     """
+    import numpy as np
     import pandas as pd
     cols = list(zip(*rows)) if rows else [()] * 6
     learner, item, action, rules_text, decided_at, revision = cols
 
     def codes(values):
-        c, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False)
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        c, uniques = pd.factorize(arr, sort=False)
         return c.tolist(), [str(u) for u in uniques]
 
     li, learners = codes(learner)
