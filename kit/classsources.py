@@ -20,6 +20,15 @@ class folder (:func:`kit.classroom.collect_class`):
   names the field) is a note in the problems table, and the records it sent
   before are still used.
 
+  A client that also has ``fetch_class_latest`` (the kit's own,
+  :class:`kit.sync.client.ClassService`) is read through the service's compact
+  reply instead (``api/class?shape=latest``: the latest decision of every learner
+  and item, column by column): it is checked in bulk against the case file
+  (:func:`check_latest_reply`) and goes into the class tables as one table, with no
+  log, file or record dict per learner; the debrief's few items get their
+  rationales from ``api/class/rationales`` (:func:`debrief_candidates`). The class
+  tables are the same as through the full reply (a test compares them).
+
 Then one file per learner is chosen and the class tables worked out exactly as
 :func:`kit.collect_class` does (:func:`kit.classroom.class_results`): a learner's
 hand-in file and their records on the service are two files of one learner, and a
