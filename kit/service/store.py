@@ -242,7 +242,7 @@ class Store:
         transaction (one commit for all: how the service groups concurrent saves);
         -> one :class:`Added` per request, in order."""
         ids = [[record_id(learner, r) for r in recs] for learner, recs in batch]
-        out, rows = [], []
+        out, rows, parsed = [], [], {}
         with self._writing() as conn:
             taken = self._known(conn, {(lr, i) for (lr, _), its in zip(batch, ids) for i in its})
             for (learner, recs), its in zip(batch, ids):
@@ -252,27 +252,40 @@ class Store:
                         taken.add((learner, rid))
                         rows.append({"learner": learner, "record_id": rid,
                                      "kind": rec["type"], "body": canonical(rec)})
+                        parsed[(learner, rid)] = rec
                         new += 1
                 out.append(Added(stored=new, known=len(its) - new, ids=its))
             if rows:
                 stamp = _now()
-                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in rows])
-                self._latest_of(conn, rows)
+                values = [{**r, "stored_at": stamp} for r in rows]
+                if self.dialect in ("sqlite", "postgresql"):
+                    # the new rows' seqs come back with the insert (no second query)
+                    got = conn.execute(_insert(self.dialect).returning(
+                        records.c.seq, records.c.learner, records.c.record_id), values).all()
+                    seqs = {(lr, i): seq for seq, lr, i in got}
+                else:
+                    conn.execute(_insert(self.dialect), values)
+                    seqs = None
+                self._latest_of(conn, rows, parsed, seqs)
         return out
 
-    def _latest_of(self, conn, rows):
-        """After inserting ``rows``: their decisions into ``kit_latest`` (same transaction)."""
+    def _latest_of(self, conn, rows, parsed, seqs=None):
+        """After inserting ``rows`` (``parsed``: their records by (learner, id); ``seqs``:
+        their seqs, when the insert returned them): their decisions into ``kit_latest``
+        (same transaction)."""
         decisions = [r for r in rows if r["kind"] == "decision"]
         if not decisions:
             return
-        seqs = {}
-        ids = sorted({r["record_id"] for r in decisions})
-        for n in range(0, len(ids), _CHUNK):
-            q = sa.select(records.c.seq, records.c.learner, records.c.record_id).where(
-                records.c.record_id.in_(ids[n:n + _CHUNK]))
-            seqs.update(((lr, i), seq) for seq, lr, i in conn.execute(q))
-        found = sorted((seqs[(r["learner"], r["record_id"])], r["learner"], json.loads(r["body"]))
-                       for r in decisions)
+        if seqs is None:
+            seqs = {}
+            ids = sorted({r["record_id"] for r in decisions})
+            for n in range(0, len(ids), _CHUNK):
+                q = sa.select(records.c.seq, records.c.learner, records.c.record_id).where(
+                    records.c.record_id.in_(ids[n:n + _CHUNK]))
+                seqs.update(((lr, i), seq) for seq, lr, i in conn.execute(q))
+        found = sorted(((seqs[(r["learner"], r["record_id"])], r["learner"],
+                         parsed[(r["learner"], r["record_id"])]) for r in decisions),
+                       key=lambda t: t[0])
         self._update_latest(conn, found)
 
     @contextlib.contextmanager
