@@ -298,6 +298,7 @@ def seed(db_url, rows) -> float:
                     chunk = []
             if chunk:
                 conn.execute(records.insert(), chunk)
+    store.rebuild_latest()   # the latest table the service keeps on every write
     with store.engine.connect() as conn:
         n = conn.execute(sa.select(sa.func.count()).select_from(records)).scalar()
     store.close()
@@ -344,8 +345,41 @@ class _Client:
         self.nbytes += len(body)
         return doc
 
+    def _get(self, path, params):
+        t0 = time.perf_counter()
+        r = self.s.get(self.base + path, params=params, timeout=600)
+        r.raise_for_status()
+        body = r.content
+        t1 = time.perf_counter()
+        doc = json.loads(body)
+        self.fetch_s += t1 - t0
+        self.parse_s += time.perf_counter() - t1
+        self.nbytes += len(body)
+        return doc
 
-def class_worker(base: str, token: str) -> dict:
+    def fetch_class_latest(self, since=None):
+        params = {"shape": "latest"}
+        if since is not None:
+            params["since"] = since
+        return self._get("api/class", params)
+
+    def fetch_rationales(self, items):
+        return self._get("api/class/rationales", {"items": ",".join(items)})
+
+
+class _FullClient(_Client):
+    """The full reply only (every record with its rationale): the path before the
+    compact reply, for comparison."""
+    fetch_class_latest = None
+    fetch_rationales = None
+
+    def __getattribute__(self, name):
+        if name in ("fetch_class_latest", "fetch_rationales"):
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+def class_worker(base: str, token: str, shape: str = "latest") -> dict:
     """In a fresh process: the teacher's class view from the service -> timings."""
     import kit
     from kit.decisions.formats import header_line, record_line
@@ -353,15 +387,17 @@ def class_worker(base: str, token: str) -> dict:
 
     cb = kit.load_casebook()
     _reset_peak()
-    client = _Client(base, token)
+    client = (_Client if shape == "latest" else _FullClient)(base, token)
     t0 = time.perf_counter()
     try:
         from kit.classsources import ClassCollector
     except ImportError:
         ClassCollector = None
     if ClassCollector is not None:
-        res = ClassCollector(cb, service=client).collect()
-        how = "kit.classsources.ClassCollector (service source)"
+        col = ClassCollector(cb, service=client)
+        res = col.collect()
+        how = ("kit.classsources.ClassCollector, compact reply (api/class?shape=latest)"
+               if col._compact else "kit.classsources.ClassCollector, full reply (api/class)")
         write_s = 0.0
     else:
         doc = client.fetch_class(None)
@@ -376,7 +412,10 @@ def class_worker(base: str, token: str) -> dict:
         how = "each learner's records as their live log, then kit.collect_class"
     total = time.perf_counter() - t0
     fetched = client.fetch_s
-    client.fetch_class(None)          # the whole class once more, the service warm
+    if shape == "latest":
+        client.fetch_class_latest(None)   # the whole class once more, the service warm
+    else:
+        client.fetch_class(None)
     refetch = client.fetch_s - fetched
     client.fetch_s = fetched
     return {"total_s": total, "refetch_s": refetch, "fetch_s": client.fetch_s, "parse_s": client.parse_s,
@@ -386,6 +425,7 @@ def class_worker(base: str, token: str) -> dict:
 
 
 _ROWS = []   # the largest class's rows, made once for every database
+SHAPE = ["latest"]   # the class reply the teacher asks for (--class-shape)
 
 
 def bench_class(hub, db_for, sizes, casebook, teacher_token) -> list:
@@ -403,7 +443,7 @@ def bench_class(hub, db_for, sizes, casebook, teacher_token) -> list:
         la = os.getloadavg()[0]
         log(f"  class view: {n:,} learners, fetching as the teacher ...")
         proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "class",
-                               service_base(hub), teacher_token], capture_output=True,
+                               service_base(hub), teacher_token, SHAPE[0]], capture_output=True,
                               text=True, timeout=1800, env={**os.environ, "PYTHONPATH": str(ROOT)})
         peak = watch.stop()
         if proc.returncode != 0:
@@ -445,7 +485,7 @@ def run_db(kind, args, casebook, tmp: Path) -> dict:
         teacher = hub.token(hh.TEACHER)
         res["saves"] = []
         for n, (think, label) in enumerate(((0.0, "burst"), (args.think, "lesson"))):
-            if think and args.quick:
+            if (think and args.quick) or args.no_saves:
                 continue
             log(f"{kind}: saves ({label}) ...")
             row = bench_saves(hub, db_for(f"saves-{label}"), names, tokens, args.decisions,
@@ -453,8 +493,9 @@ def run_db(kind, args, casebook, tmp: Path) -> dict:
             log(f"    p95 {row['p95_ms']:.1f} ms, {row['in_db']:,}/{row['expected']:,} in the "
                 f"database, {row['errors']} errors, load {row['load_start']:.1f}")
             res["saves"].append(row)
-        log(f"{kind}: auth round trip ...")
-        res["auth"] = bench_auth(hub, names)
+        if not args.no_saves:
+            log(f"{kind}: auth round trip ...")
+            res["auth"] = bench_auth(hub, names)
         res["class"] = bench_class(hub, db_for, args.sizes, casebook, teacher)
     finally:
         hub.stop()
@@ -535,11 +576,17 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="60 learners, burst only, classes of 1,000")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "service.json")
+    ap.add_argument("--class-shape", choices=("latest", "records"), default="latest",
+                    help="the class reply the teacher's view asks for: the compact one "
+                    "(latest decisions, column by column; default) or every record")
+    ap.add_argument("--no-saves", action="store_true",
+                    help="the class view only (no save or auth runs)")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    SHAPE[0] = args.class_shape
     if args.worker:
         if args.worker[0] == "class":
-            print(json.dumps(class_worker(args.worker[1], args.worker[2])))
+            print(json.dumps(class_worker(*args.worker[1:])))
         return 0
     if args.quick:
         args.learners, args.sizes = min(args.learners, 60), "1000"

@@ -28,6 +28,7 @@ from .classnames import (LOOKALIKES, confusable_names, file_name_check,  # noqa:
                          learner_hash, name_from_file, name_key, shown)
 from .compare import fleiss_kappa
 from .decisions import decision_frame
+from .decisions.formats import DECISION_COLUMNS
 from .decisions.readers import read_decision_file
 
 #: Columns of ``ClassResults.decisions`` (one row per learner and decided item).
@@ -224,12 +225,27 @@ def stamp_seconds(stamp) -> float:
     return stamp[2] / 1e9 if stamp[2] is not None else 0.0
 
 
-def class_results(reads, casebook, folder=None, rows=(), source: str = "") -> ClassResults:
+#: Columns of the ``bulk`` table :func:`class_results` takes (the class service's latest
+#: decisions, checked in bulk by :func:`kit.classsources.check_latest_reply`).
+BULK_COLUMNS = ("learner", "item_id", "rules", "action", "rationale", "decided_at", "revision",
+                "decided_text", "label")
+
+
+def class_results(reads, casebook, folder=None, rows=(), source: str = "",
+                  bulk=None) -> ClassResults:
     """The class from what was read: ``reads`` (:class:`kit.classfiles.FileRead`, one per
     learner file, in name order) and ``rows`` (problem rows of entries not read). One
     file per learner is chosen (:func:`kit.classfiles.one_file_per_learner`), then the
     class tables are worked out. ``folder`` is the class folder (``Path()`` when none);
-    ``source`` says in words what was read when it is not one folder."""
+    ``source`` says in words what was read when it is not one folder.
+
+    ``bulk``: more learners' decisions as one table (:data:`BULK_COLUMNS`; learners
+    sorted, items in case-file order, one row per learner and item, ``decided_at`` as
+    datetimes, ``decided_text`` as the kit's time text, ``label`` the name of the learner's
+    "file" in messages), each learner counted as one file whose name matches them. A
+    learner who also has a file in ``reads`` becomes a file like the others (a conflict
+    then lists both); every other learner's rows go into the class tables as they are,
+    without a file or a record dict per learner."""
     problems = list(rows)  # (file, problem, kind) rows
     limit = future_limit()
     files, future = [], set()
@@ -242,20 +258,56 @@ def class_results(reads, casebook, folder=None, rows=(), source: str = "") -> Cl
             problems.append(note)
             future.add(len(files))
         files.append(read.file)
+    bulk_names = []
+    if bulk is not None and len(bulk):
+        bulk = _bulk_into_files(bulk, files, future, problems, limit)
+        bulk_names = list(pd.unique(bulk["learner"].to_numpy(dtype=object)))
     table = _class_table(files)
     conflicts = []
     latest = table.groupby("_file")["decided_at"].max()
     kept = one_file_per_learner(files, future, latest, problems, conflicts)
-    chosen = table[table["_file"].isin(kept)].sort_values("learner", kind="stable")
+    chosen = table[table["_file"].isin(kept)]
+    if bulk_names:
+        if len(chosen):
+            chosen = pd.concat([chosen.drop(columns=["_file"]),
+                                bulk[list(DECISION_COLUMNS)]], ignore_index=True)
+            chosen = chosen.sort_values("learner", kind="stable")
+        else:
+            chosen = bulk
+    else:
+        chosen = chosen.sort_values("learner", kind="stable")
     decisions = _class_decisions(chosen, casebook)
     problem_frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
     problem_frame = problem_frame.sort_values("file", kind="stable").reset_index(drop=True)
     conflict_frame = pd.DataFrame(conflicts, columns=list(CONFLICT_COLUMNS))
-    names = confusable_names(f.learner for f in files)
+    names = confusable_names([f.learner for f in files] + bulk_names)
     return _class_results(Path() if folder is None else Path(folder), decisions,
                           problem_frame, casebook, conflict_frame,
                           [[shown(n) for n in g] for g in names],
                           _rationales(chosen, decisions), source)
+
+
+def _bulk_into_files(bulk, files, future, problems, limit):
+    """Move the bulk learners who also have a file among ``files`` into ``files`` (so the
+    conflict is listed), note bulk learners' decisions dated in the future; -> the rest."""
+    learners = bulk["learner"]
+    clash = learners.isin({f.learner for f in files}).to_numpy()
+    late = (bulk["decided_text"].to_numpy(dtype=object) > limit)
+    for who in sorted(set(learners[clash | late])):
+        part = bulk[(learners == who).to_numpy()]
+        f = LearnerFile(part["label"].iloc[0], who, [
+            {"learner": who, "item_id": r.item_id, "rules": r.rules, "action": r.action,
+             "rationale": r.rationale, "decided_at": r.decided_text,
+             "revision": int(r.revision)} for r in part.itertuples()],
+            "match", 0.0, max(part["decided_text"]))
+        note = future_note(f, limit)
+        if note is not None:
+            problems.append(note)
+        if who in set(learners[clash]):
+            if note is not None:
+                future.add(len(files))
+            files.append(f)
+    return bulk[~clash] if clash.any() else bulk
 
 
 def _class_table(files: list) -> pd.DataFrame:
@@ -297,7 +349,7 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
     levels = casebook.action_levels
     counts = _count_table(decisions, casebook)
     n_item = counts.sum(axis=1)
-    learners = sorted(set(decisions["learner"]))
+    learners = sorted(pd.unique(decisions["learner"].to_numpy(dtype=object)))
     kappa, kappa_note, kappa_items = _class_kappa(counts, n_item, len(learners))
     return ClassResults(folder=folder, decisions=decisions, learners=learners,
                         problems=problems,
@@ -315,10 +367,14 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
 def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
     """Items (case-file order) x actions (the ladder): how many learners chose each."""
     item_ids, ladder = list(casebook.item_order), list(casebook.ladder)
-    counts = pd.crosstab(pd.Categorical(decisions["item_id"], categories=item_ids),
-                         pd.Categorical(decisions["action"], categories=ladder), dropna=False)
-    counts = counts.reindex(index=item_ids, columns=ladder, fill_value=0)
-    return counts.rename_axis(index="item_id", columns="action").astype("int64")
+    i = pd.Categorical(decisions["item_id"], categories=item_ids).codes.astype("int64")
+    a = pd.Categorical(decisions["action"], categories=ladder).codes.astype("int64")
+    ok = (i >= 0) & (a >= 0)
+    flat = np.bincount(i[ok] * len(ladder) + a[ok], minlength=len(item_ids) * len(ladder))
+    counts = pd.DataFrame(flat.reshape(len(item_ids), len(ladder)).astype("int64"),
+                          index=pd.Index(item_ids, name="item_id"),
+                          columns=pd.Index(ladder, name="action"))
+    return counts
 
 
 def _distribution(items, counts, n_item, levels) -> pd.DataFrame:

@@ -996,3 +996,175 @@ def test_chart_exports_are_real_png_and_svg_made_offline(res, small):
     # nothing may leave the machine: a chart that asks for outside data is refused
     with pytest.raises(Exception, match="not allowed"):
         chart_svg({"data": {"url": "https://example.org/x.csv"}, "mark": "point"})
+
+
+# --------------------------------------------------------------------------- the compact path
+
+class StoreService:
+    """A class service client over a real store (in memory): the full reply, the compact
+    one (shape=latest) and the debrief's rationales, each through JSON as sent."""
+
+    def __init__(self, casebook):
+        from kit.service.store import Store
+        from kit.decisions.checks import vocab_for
+        self.store, self.vocab = Store("sqlite://"), vocab_for(casebook)
+        self.calls = []
+
+    def add(self, learner, records):
+        from kit.service.checks import check_record
+        self.store.add(learner, [check_record(r, self.vocab) for r in records])
+
+    def fetch_class(self, since=None):
+        cursor, learners = self.store.since(since or 0)
+        return json.loads(json.dumps({"cursor": cursor, "learners": learners}))
+
+    def fetch_class_latest(self, since=None):
+        from kit.service import page
+        self.calls.append(since)
+        return json.loads(json.dumps(page.class_latest(*self.store.latest_since(since or 0))))
+
+    def fetch_rationales(self, items):
+        from kit.service import page
+        self.calls.append(tuple(items))
+        return json.loads(json.dumps(page.rationales_doc(self.store.rationales(items))))
+
+
+class FullOnly:
+    """An older client: only the full reply."""
+
+    def __init__(self, svc):
+        self.fetch_class = svc.fetch_class
+
+
+def _class_records(casebook, seed, n_learners=7):
+    import random
+    rnd = random.Random(seed)
+    items, ladder = list(casebook.item_order), list(casebook.ladder)
+    rules = list(casebook.rules.rule_id[casebook.rules.kind == "conduct"])
+    out = {}
+    for n in range(n_learners):
+        recs = []
+        for k, item in enumerate(rnd.sample(items, rnd.randint(3, len(items)))):
+            for again in range(rnd.choice((1, 1, 2))):   # some items decided twice
+                recs.append({"type": "decision", "item_id": item,
+                             "rules": rnd.sample(rules, rnd.randint(0, 2)),
+                             "action": rnd.choice(ladder),
+                             "rationale": rnd.choice(("", f"learner {n} says {k}/{again}")),
+                             "decided_at": f"2026-11-30T09:{k % 60:02d}:{again:02d}.{n:06d}Z"})
+        out[f"learner-{n}" if n % 3 else f"Zoë {n}"] = recs
+    return out
+
+
+def _same_results(fast, slow, casebook):
+    import pandas.testing as pdt
+    assert fast.learners == slow.learners
+    pdt.assert_frame_equal(fast.decisions, slow.decisions)
+    pdt.assert_frame_equal(fast.distribution, slow.distribution)
+    pdt.assert_frame_equal(fast.vs_twitter, slow.vs_twitter)
+    pdt.assert_frame_equal(fast.problems, slow.problems)
+    assert (fast.kappa_note, fast.kappa_items) == (slow.kappa_note, slow.kappa_items)
+    assert fast.fleiss_kappa == pytest.approx(slow.fleiss_kappa, nan_ok=True)
+    # the rationales: the same table, texts for the debrief's items (the compact reply has none)
+    cols = ["learner", "item_id", "action", "level", "decided_at"]
+    pdt.assert_frame_equal(fast.rationales[cols], slow.rationales[cols])
+    shown_items = [d.item_id for d in debrief_items(slow, casebook, str)]
+    pick = slow.rationales["item_id"].isin(shown_items)
+    assert pick.any()
+    assert (fast.rationales["rationale"][pick].tolist()
+            == slow.rationales["rationale"][pick].tolist())
+    assert debrief_items(fast, casebook, str) == debrief_items(slow, casebook, str)
+
+
+def test_the_compact_reply_gives_what_the_full_one_gives(casebook):
+    svc = StoreService(casebook)
+    for who, recs in _class_records(casebook, 1).items():
+        svc.add(who, recs)
+    fast_col = ClassCollector(casebook, service=svc)
+    slow_col = ClassCollector(casebook, service=FullOnly(svc))
+    fast, slow = fast_col.collect(), slow_col.collect()
+    assert fast_col._compact is True and slow_col._compact is None
+    assert len(fast.learners) == 7 and fast.problems.empty
+    _same_results(fast, slow, casebook)
+    assert any(d.pairs for d in debrief_items(fast, casebook, str))
+    # a refresh asks only for what changed, and reads only those learners again
+    cursor = fast_col.cursor
+    assert fast_col.collect() is fast and svc.calls[-1] == cursor
+    more = _class_records(casebook, 2, n_learners=2)
+    svc.add("learner-1", more["learner-1"])        # new decisions of one learner
+    fast, slow = fast_col.collect(), slow_col.collect()
+    assert svc.calls[-2] == cursor and fast_col.last_read == 1
+    _same_results(fast, slow, casebook)
+
+
+def test_the_compact_path_with_a_folder_lists_a_learner_in_both_as_a_conflict(tmp_path,
+                                                                              casebook):
+    svc = StoreService(casebook)
+    recs = _class_records(casebook, 3, n_learners=3)
+    for who, r in recs.items():
+        svc.add(who, r)
+    log = DecisionLog.for_learner("learner-1", folder=tmp_path, casebook=casebook)
+    log.record(casebook.item_order[0], [], "lock")
+    fast = ClassCollector(casebook, folder=tmp_path, service=svc).collect()
+    slow = ClassCollector(casebook, folder=tmp_path, service=FullOnly(svc)).collect()
+    assert "learner-1 (class service)" in set(fast.conflicts["file"])
+    _same_results(fast, slow, casebook)
+
+
+def test_a_bad_compact_reply_is_a_note_naming_the_column_and_row(casebook):
+    from kit.classsources import check_latest_reply
+    svc = StoreService(casebook)
+    for who, r in _class_records(casebook, 4, n_learners=2).items():
+        svc.add(who, r)
+    good = svc.fetch_class_latest(None)
+    assert check_latest_reply(good, casebook)[1].shape[0] == len(good["columns"]["learner"])
+
+    def broken(change):
+        doc = json.loads(json.dumps(good))
+        change(doc)
+        with pytest.raises(kit.KitDataError) as err:
+            check_latest_reply(doc, casebook)
+        return err.value.column, err.value.row
+
+    assert broken(lambda d: d["columns"]["item"].__setitem__(2, 99)) == ("columns.item", 2)
+    assert broken(lambda d: d["columns"]["action"].__setitem__(1, -1)) == ("columns.action", 1)
+    assert broken(lambda d: d["columns"]["revision"].__setitem__(0, "1")) == (
+        "columns.revision", 0)
+    assert broken(lambda d: d["columns"]["decided_at"].__setitem__(3, "2026-13-01T00:00:00"
+                                                                   ".000000Z")) == (
+        "columns.decided_at", 3)
+    assert broken(lambda d: d["columns"]["decided_at"].__setitem__(1, "1999-01-01T00:00:00"
+                                                                   ".000000Z")) == (
+        "columns.decided_at", 1)
+    assert broken(lambda d: d["items"].__setitem__(0, "GONE")) == ("items", 0)
+    assert broken(lambda d: d["rules"].append("X9")) == ("rules", len(good["rules"]))
+    assert broken(lambda d: d["columns"]["rule_set"].pop()) == ("columns.rule_set", None)
+    assert broken(lambda d: d["columns"]["item"].__setitem__(1, d["columns"]["item"][0])
+                  or d["columns"]["learner"].__setitem__(1, d["columns"]["learner"][0])
+                  ) == ("columns.item", 1)
+    assert broken(lambda d: d.__setitem__("version", 9)) == ("version", None)
+    # in the class view: a note, and what came before is kept
+    col = ClassCollector(casebook, service=svc)
+    assert len(col.collect().learners) == 2
+    svc.fetch_class_latest = lambda since=None: {**good, "cursor": good["cursor"] + 1,
+                                                 "learners": good["learners"][:1]}
+    res = col.collect()
+    assert len(res.learners) == 2
+    note = res.problems.set_index("file").loc["the class service"]
+    assert note.kind == "note" and "columns.learner" in note.problem
+
+
+def test_compact_path_learner_names_are_checked_like_a_file(casebook):
+    svc = StoreService(casebook)
+    recs = _class_records(casebook, 5, n_learners=2)
+    svc.add("odd\x1b", recs["Zoë 0"])
+    svc.add("Zoe\u0308", recs["learner-1"])       # the same name as Zoë, decomposed
+    svc.add("Zo\u00eb", recs["learner-1"][:2])
+    fast = ClassCollector(casebook, service=svc).collect()
+    slow = ClassCollector(casebook, service=FullOnly(svc)).collect()
+    p = fast.problems.set_index("file")
+    assert p.at["odd\\x1b (class service)", "problem"].startswith("learner: contains control")
+    assert (fast.conflicts["learner"] == "Zoë").sum() == 2
+    import pandas.testing as pdt
+    pdt.assert_frame_equal(fast.problems, slow.problems)
+    pdt.assert_frame_equal(fast.conflicts, slow.conflicts)
+    pdt.assert_frame_equal(fast.decisions, slow.decisions)

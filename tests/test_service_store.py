@@ -225,3 +225,50 @@ def test_writer_gives_each_waiting_save_the_error_and_goes_on(casebook):
     first, second = asyncio.run(run())
     assert [type(e) for e in first] == [OSError, OSError]
     assert (second.stored, second.known) == (1, 0)
+
+
+def test_latest_table_keeps_the_last_decision_per_item_and_counts_revisions(store, casebook):
+    store.add("ana", checked(casebook, [decision(casebook, 0, "first"),
+                                        decision(casebook, 1, "one")]))
+    cursor, rows = store.latest_since(0)
+    assert sorted((r[0], r[5]) for r in rows) == [("ana", 1), ("ana", 1)]
+    again = checked(casebook, [decision(casebook, 0, "second")])
+    again[0]["action"] = "lock"
+    store.add("ana", again)
+    store.add("ben", checked(casebook, [decision(casebook, 0, "b")], "ben"))
+    later, new = store.latest_since(cursor)
+    item0 = casebook.item_order[0]
+    assert later > cursor
+    assert sorted((r[0], r[1], r[2], r[5]) for r in new) == sorted(
+        [("ana", item0, "lock", 2), ("ben", item0, new[-1][2], 1)])
+    assert store.latest_since(later) == (later, [])
+    # the same as the readers' latest decisions, rationale included
+    got = {(lr, i): t for lr, i, t in store.rationales([item0])}
+    assert got == {("ana", item0): "second", ("ben", item0): "b"}
+    # built again from the records in the database itself: the same table
+
+    def plain(rows):
+        return sorted((r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows)
+    before = plain(store.latest_since(0)[1])
+    store.rebuild_latest()
+    assert plain(store.latest_since(0)[1]) == before and len(before) == 3
+    assert {(lr, i): t for lr, i, t in store.rationales([item0])} == got
+
+
+def test_schema_1_database_gets_its_latest_table(tmp_path, casebook):
+    import sqlalchemy as sa
+    from kit.service import store as st
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    s = Store(url)
+    s.add("ana", checked(casebook, [decision(casebook, 0, "x"), decision(casebook, 0, "y")]))
+    with s.engine.begin() as conn:   # as a schema-1 service left it
+        conn.execute(st.latest.delete())
+        conn.execute(st.meta.update().where(st.meta.c.key == "schema"), {"value": "1"})
+    s.close()
+    s = Store(url)
+    (_, rows), = [s.latest_since(0)]
+    assert [(r[0], r[5]) for r in rows] == [("ana", 2)]
+    assert s.rationales([casebook.item_order[0]]) == [("ana", casebook.item_order[0], "y")]
+    with s.engine.connect() as conn:
+        assert conn.execute(sa.select(st.meta.c.value)).scalar() == str(st.SCHEMA_VERSION)
+    s.close()

@@ -44,6 +44,10 @@ from .writer import Writer
 
 log = logging.getLogger("kit.service")
 DB_FILE = "casebook-class.sqlite"
+#: How long the service trusts a hub token it has checked (s): one hub round trip per
+#: learner every 5 minutes instead of every minute (a token the hub revoked still works
+#: here for up to this long; see docs/class-service.md).
+AUTH_CACHE_S = 300
 
 
 @dataclass
@@ -130,7 +134,7 @@ class State:
         self.settings, self.store = settings, store
         self.vocab = vocab_for(default_casebook())
         name = os.environ.get("JUPYTERHUB_SERVICE_NAME") or "casebook"
-        kw = {"cache_max_age": 60, "base_url": settings.prefix}
+        kw = {"cache_max_age": AUTH_CACHE_S, "base_url": settings.prefix}
         if not (os.environ.get("JUPYTERHUB_OAUTH_ACCESS_SCOPES")
                 or os.environ.get("JUPYTERHUB_OAUTH_SCOPES")):
             # a token must give access to this service (also when it runs external)
@@ -142,7 +146,9 @@ class State:
         self.teachers = Teachers(self.hub_auth, settings.teachers_group,
                                  settings.teacher_cache_seconds)
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="kit-db")
-        self.writer = Writer(store, self.pool)
+        # the writer's own thread: saves never queue behind a teacher's class read
+        self.write_pool = ThreadPoolExecutor(1, thread_name_prefix="kit-write")
+        self.writer = Writer(store, self.write_pool)
 
 
 def make_app(state: State) -> web.Application:
@@ -154,6 +160,7 @@ def make_app(state: State) -> web.Application:
         (pre + "api/records", handlers.RecordsHandler, kw),
         (pre + r"api/records/([^/]+)", handlers.LearnerHandler, kw),
         (pre + "api/class", handlers.ClassHandler, kw),
+        (pre + "api/class/rationales", handlers.RationalesHandler, kw),
         (pre + r"api/class\.csv", handlers.ClassCsvHandler, kw),
         (pre + "oauth_callback", HubOAuthCallbackHandler),
         (pre, handlers.PageHandler, kw),
@@ -192,5 +199,6 @@ async def _serve(settings: Settings, store: Store) -> None:
     server.stop()
     await state.writer.close()       # store what was queued
     state.pool.shutdown(wait=True)
+    state.write_pool.shutdown(wait=True)
     store.close()
     log.info("class service stopped")

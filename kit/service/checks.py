@@ -28,6 +28,7 @@ SYNC_FORMAT = "casebook-kit-sync"
 SYNC_VERSION = 1
 MAX_BODY = 2 * 1024 * 1024       # bytes in one POST
 MAX_RECORDS = 5_000              # records in one POST
+INLINE_BODY = 16 * 1024          # bodies up to this are checked on the event loop
 BODY_FIELDS = ("format", "version", "learner", "records")
 
 

@@ -136,8 +136,12 @@ class RecordsHandler(_Api):
         if self._size > len(raw):
             raise Refused(413, f"the request is {self._size:,} bytes; at most "
                           f"{checks.MAX_BODY:,} are allowed: send the records in smaller batches")
-        # checking up to 5,000 records takes a moment: off the event loop too
-        recs = await self.run(checks.check_body, raw, model["name"], self.state.vocab)
+        # a save's few records are checked on the event loop (tens of microseconds, less
+        # than a hop to a thread); a big batch (up to 5,000 records) in the thread pool
+        if len(raw) <= checks.INLINE_BODY:
+            recs = checks.check_body(raw, model["name"], self.state.vocab)
+        else:
+            recs = await self.run(checks.check_body, raw, model["name"], self.state.vocab)
         added = await self.state.writer.add(model["name"], recs)
         self.send_json({"stored": added.stored, "known": added.known, "ids": added.ids})
 
@@ -156,15 +160,38 @@ class LearnerHandler(_Api):
 
 
 class ClassHandler(_Api):
-    """GET api/class?since=<cursor>: every record stored after the cursor (teachers)."""
+    """GET api/class?since=<cursor>: every record stored after the cursor (teachers).
+    With ``shape=latest``: the compact reply, the latest decision of every learner and item
+    changed after the cursor, column by column (:func:`kit.service.page.class_latest`)."""
 
     async def get(self):
         await self.teacher()
         cursor = checks.parse_cursor(self.get_argument("since", None))
-        data = await self.run(_class_reply, self.state.store, cursor)
+        shape = self.get_argument("shape", "records")
+        if shape not in ("records", "latest"):
+            raise Refused(400, f"shape: should be 'records' or 'latest', not {shape[:40]!r}")
+        fn = _class_reply if shape == "records" else _latest_reply
+        data = await self.run(fn, self.state.store, cursor)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(data)
+
+
+def _latest_reply(store, cursor) -> bytes:
+    return dumps(page.class_latest(*store.latest_since(cursor)))
+
+
+class RationalesHandler(_Api):
+    """GET api/class/rationales?items=T16,K06: the rationales of the latest decisions on
+    those items (teachers; for the debrief, which shows a few items only)."""
+
+    async def get(self):
+        await self.teacher()
+        items = [i for i in self.get_argument("items", "").split(",") if i]
+        if not items or len(items) > 100 or any(len(i) > 200 for i in items):
+            raise Refused(400, "items: give 1 to 100 item ids, separated by commas")
+        rows = await self.run(self.state.store.rationales, items)
+        self.send_json(page.rationales_doc(rows))
 
 
 def _class_reply(store, cursor) -> bytes:

@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..decisions.formats import record_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the kit_latest table
 BUSY_TIMEOUT_MS = 30_000
 _PG_LOCK = 0x6B697431   # the advisory lock key of this table's writers ("kit1")
 _CHUNK = 500             # ids per IN (...) query
@@ -52,6 +52,23 @@ records = sa.Table(
     # record_id first: ids already include the learner, so a batch is looked up by id alone
     sa.UniqueConstraint("record_id", "learner", name="kit_records_record_learner"),
     sa.Index("kit_records_learner_seq", "learner", "seq"),
+)
+#: The latest decision of every learner and item, kept up to date by every write (same
+#: transaction): what the compact class reply (:meth:`Store.latest_since`) and the debrief's
+#: rationales (:meth:`Store.rationales`) read. ``seq`` is the seq of the record it comes from,
+#: ``revision`` how many decisions the learner sent for the item (as the readers count them).
+latest = sa.Table(
+    "kit_latest", metadata,
+    sa.Column("learner", sa.Unicode(400), primary_key=True),
+    sa.Column("item_id", sa.Unicode(200), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("action", sa.Unicode(200), nullable=False),
+    sa.Column("rules", sa.UnicodeText, nullable=False),       # JSON list of rule ids
+    sa.Column("decided_at", sa.String(40), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("rationale", sa.UnicodeText, nullable=False),
+    sa.Index("kit_latest_seq", "seq"),
+    sa.Index("kit_latest_item", "item_id"),
 )
 meta = sa.Table(
     "kit_meta", metadata,
@@ -144,6 +161,70 @@ class Store:
             elif int(have) > SCHEMA_VERSION:
                 raise RuntimeError(f"the database was made by a newer class service (schema "
                                    f"{have}; this one knows up to {SCHEMA_VERSION})")
+            elif int(have) < SCHEMA_VERSION:   # schema 1: fill kit_latest from the records
+                self._rebuild_latest(conn)
+                conn.execute(meta.update().where(meta.c.key == "schema"),
+                             {"value": str(SCHEMA_VERSION)})
+
+    def _rebuild_latest(self, conn):
+        """Fill ``kit_latest`` from every stored decision (an upgrade from schema 1)."""
+        conn.execute(latest.delete())
+        sql = _REBUILD_SQL.get(self.dialect)
+        if sql is not None:   # in the database itself (JSON functions of SQLite, PostgreSQL)
+            conn.execute(sa.text(sql))
+            return
+        q = (sa.select(records.c.seq, records.c.learner, records.c.body)
+             .where(records.c.kind == "decision").order_by(records.c.seq))
+        rows = [(seq, learner, json.loads(body)) for seq, learner, body in conn.execute(q)]
+        self._update_latest(conn, rows)
+
+    def rebuild_latest(self):
+        """Fill ``kit_latest`` again from the stored records (after writing ``kit_records``
+        directly, e.g. a benchmark's bulk load)."""
+        with self._writing() as conn:
+            self._rebuild_latest(conn)
+
+    def _update_latest(self, conn, rows):
+        """Keep ``kit_latest`` up to date with new decisions ``[(seq, learner, record)]``
+        (in seq order): the last one per learner and item wins, revisions count up."""
+        last = {}
+        for seq, learner, rec in rows:
+            key = (learner, rec["item_id"])
+            had = last.get(key)
+            last[key] = (seq, rec, 1 if had is None else had[2] + 1)
+        if not last:
+            return
+        values = [{"learner": lr, "item_id": item, "seq": seq, "action": rec["action"],
+                   "rules": json.dumps(list(rec.get("rules", ())), ensure_ascii=False,
+                                       separators=(",", ":")),
+                   "decided_at": rec["decided_at"], "revision": n,
+                   "rationale": rec.get("rationale", "") or ""}
+                  for (lr, item), (seq, rec, n) in last.items()]
+        keys = list(last)
+        if self.dialect in ("sqlite", "postgresql"):
+            ins = (sqlite.insert(latest) if self.dialect == "sqlite"
+                   else postgresql.insert(latest))
+            ex = ins.excluded
+            stmt = ins.on_conflict_do_update(
+                index_elements=["learner", "item_id"],
+                set_={"seq": ex.seq, "action": ex.action, "rules": ex.rules,
+                      "decided_at": ex.decided_at, "rationale": ex.rationale,
+                      "revision": latest.c.revision + ex.revision})
+            for n in range(0, len(values), 20_000):
+                conn.execute(stmt, values[n:n + 20_000])
+            return
+        # any other database: read the revisions there, then replace the rows
+        have = {}
+        for n in range(0, len(keys), _CHUNK):
+            part = keys[n:n + _CHUNK]
+            q = sa.select(latest.c.learner, latest.c.item_id, latest.c.revision).where(
+                sa.tuple_(latest.c.learner, latest.c.item_id).in_(part))
+            have.update(((lr, i), r) for lr, i, r in conn.execute(q))
+        for v in values:
+            v["revision"] += have.get((v["learner"], v["item_id"]), 0)
+            conn.execute(latest.delete().where((latest.c.learner == v["learner"])
+                                               & (latest.c.item_id == v["item_id"])))
+        conn.execute(latest.insert(), values)
 
     def close(self):
         self.engine.dispose()
@@ -161,7 +242,7 @@ class Store:
         transaction (one commit for all: how the service groups concurrent saves);
         -> one :class:`Added` per request, in order."""
         ids = [[record_id(learner, r) for r in recs] for learner, recs in batch]
-        out, rows = [], []
+        out, rows, parsed = [], [], {}
         with self._writing() as conn:
             taken = self._known(conn, {(lr, i) for (lr, _), its in zip(batch, ids) for i in its})
             for (learner, recs), its in zip(batch, ids):
@@ -171,12 +252,41 @@ class Store:
                         taken.add((learner, rid))
                         rows.append({"learner": learner, "record_id": rid,
                                      "kind": rec["type"], "body": canonical(rec)})
+                        parsed[(learner, rid)] = rec
                         new += 1
                 out.append(Added(stored=new, known=len(its) - new, ids=its))
             if rows:
                 stamp = _now()
-                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in rows])
+                values = [{**r, "stored_at": stamp} for r in rows]
+                if self.dialect in ("sqlite", "postgresql"):
+                    # the new rows' seqs come back with the insert (no second query)
+                    got = conn.execute(_insert(self.dialect).returning(
+                        records.c.seq, records.c.learner, records.c.record_id), values).all()
+                    seqs = {(lr, i): seq for seq, lr, i in got}
+                else:
+                    conn.execute(_insert(self.dialect), values)
+                    seqs = None
+                self._latest_of(conn, rows, parsed, seqs)
         return out
+
+    def _latest_of(self, conn, rows, parsed, seqs=None):
+        """After inserting ``rows`` (``parsed``: their records by (learner, id); ``seqs``:
+        their seqs, when the insert returned them): their decisions into ``kit_latest``
+        (same transaction)."""
+        decisions = [r for r in rows if r["kind"] == "decision"]
+        if not decisions:
+            return
+        if seqs is None:
+            seqs = {}
+            ids = sorted({r["record_id"] for r in decisions})
+            for n in range(0, len(ids), _CHUNK):
+                q = sa.select(records.c.seq, records.c.learner, records.c.record_id).where(
+                    records.c.record_id.in_(ids[n:n + _CHUNK]))
+                seqs.update(((lr, i), seq) for seq, lr, i in conn.execute(q))
+        found = sorted(((seqs[(r["learner"], r["record_id"])], r["learner"],
+                         parsed[(r["learner"], r["record_id"])]) for r in decisions),
+                       key=lambda t: t[0])
+        self._update_latest(conn, found)
 
     @contextlib.contextmanager
     def _writing(self):
@@ -229,6 +339,31 @@ class Store:
                           or 0)
         return top, out
 
+    def latest_since(self, cursor: int = 0):
+        """-> (highest seq, rows): the latest decision of every learner and item that changed
+        after ``cursor``, as tuples (learner, item_id, action, rules JSON, decided_at,
+        revision), in seq order."""
+        with self.engine.connect() as conn:
+            # the top first: every seq up to it is committed (writes commit in seq order)
+            top = conn.execute(sa.select(sa.func.max(records.c.seq))).scalar() or 0
+            q = (sa.select(latest.c.learner, latest.c.item_id, latest.c.action,
+                           latest.c.rules, latest.c.decided_at, latest.c.revision)
+                 .where((latest.c.seq > cursor) & (latest.c.seq <= top))
+                 .order_by(latest.c.seq))
+            # the driver's own rows (plain tuples): a class of 100,000 learners is 3.6 million
+            sql = q.compile(conn, compile_kwargs={"literal_binds": True})
+            rows = conn.exec_driver_sql(str(sql)).cursor.fetchall()
+        return top, rows
+
+    def rationales(self, items) -> list:
+        """-> [(learner, item_id, rationale)]: the non-empty rationales of the latest
+        decisions on ``items``."""
+        q = (sa.select(latest.c.learner, latest.c.item_id, latest.c.rationale)
+             .where(latest.c.item_id.in_(list(items)) & (latest.c.rationale != ""))
+             .order_by(latest.c.learner, latest.c.item_id))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(q)]
+
     def counts(self) -> dict:
         """-> {learner: {"decision": n, "answer": n}} for every learner, sorted by name."""
         q = (sa.select(records.c.learner, records.c.kind, sa.func.count())
@@ -251,6 +386,25 @@ class Store:
             for learner, kind, n in conn.execute(q):
                 out.setdefault(learner, {"decision": 0, "answer": 0})[kind] = n
         return out
+
+
+_REBUILD_SQL = {
+    "sqlite": """
+INSERT INTO kit_latest (learner, item_id, seq, action, rules, decided_at, revision, rationale)
+SELECT r.learner, json_extract(r.body, '$.item_id'), r.seq, json_extract(r.body, '$.action'),
+       coalesce(json_extract(r.body, '$.rules'), '[]'), json_extract(r.body, '$.decided_at'),
+       c.n, coalesce(json_extract(r.body, '$.rationale'), '')
+FROM kit_records r JOIN (
+    SELECT max(seq) AS top, count(*) AS n FROM kit_records WHERE kind = 'decision'
+    GROUP BY learner, json_extract(body, '$.item_id')) c ON r.seq = c.top""",
+    "postgresql": """
+INSERT INTO kit_latest (learner, item_id, seq, action, rules, decided_at, revision, rationale)
+SELECT r.learner, b->>'item_id', r.seq, b->>'action', coalesce((b->'rules')::text, '[]'),
+       b->>'decided_at', c.n, coalesce(b->>'rationale', '')
+FROM (SELECT seq, learner, body::jsonb AS b FROM kit_records) r JOIN (
+    SELECT max(seq) AS top, count(*) AS n FROM kit_records WHERE kind = 'decision'
+    GROUP BY learner, body::jsonb->>'item_id') c ON r.seq = c.top""",
+}
 
 
 def _insert_meta(dialect):

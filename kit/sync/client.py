@@ -127,6 +127,30 @@ class ClassService:
         return doc
 
 
+    def fetch_class_latest(self, since=None) -> dict:
+        """The compact class reply for the teacher: ``GET api/class?shape=latest&since=...``
+        -> the latest decision of every learner and item changed after ``since``, column
+        by column (see docs/class-service.md). Untrusted: the class view checks it
+        (:func:`kit.classsources.check_latest_reply`)."""
+        params = {"shape": "latest"}
+        if since is not None:
+            params["since"] = int(since)
+        doc = self._call("GET", "api/class", params=params)
+        if not isinstance(doc, dict):
+            raise ServiceError("the class service's compact class results are not a JSON "
+                               "object", url=self.url)
+        return doc
+
+    def fetch_rationales(self, items) -> dict:
+        """``GET api/class/rationales?items=...``: the rationales of the latest decisions on
+        ``items`` (teachers; the debrief's few items), column by column. Untrusted."""
+        doc = self._call("GET", "api/class/rationales", params={"items": ",".join(items)})
+        if not isinstance(doc, dict):
+            raise ServiceError("the class service's rationales are not a JSON object",
+                               url=self.url)
+        return doc
+
+
 def _refusal(r) -> str:
     detail = ""
     try:
