@@ -333,17 +333,7 @@ class _Client:
         self.nbytes = 0
 
     def fetch_class(self, since=None):
-        t0 = time.perf_counter()
-        r = self.s.get(self.base + "api/class", params={} if since is None else {"since": since},
-                       timeout=600)
-        r.raise_for_status()
-        body = r.content
-        t1 = time.perf_counter()
-        doc = json.loads(body)
-        self.fetch_s += t1 - t0
-        self.parse_s += time.perf_counter() - t1
-        self.nbytes += len(body)
-        return doc
+        return self._get("api/class", {} if since is None else {"since": since})
 
     def _get(self, path, params):
         t0 = time.perf_counter()
