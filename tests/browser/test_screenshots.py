@@ -9,12 +9,16 @@ what is behind each chart) go to ``test-artifacts/screenshots/<label>/``, where 
 label is $KIT_SCREENSHOT_LABEL (default "current"); test-artifacts/ is not committed.
 
 These tests fail only when a page cannot be shown or left the machine; what the
-pictures must show is asserted in ``test_layout.py``.
+pictures must show is asserted in ``test_layout.py``, which always runs. Taking the
+pictures costs about two minutes, so they run only when asked for: with
+$KIT_SCREENSHOT_LABEL set (or KIT_SCREENSHOTS=1).
 
     KIT_SCREENSHOT_LABEL=before KIT_REQUIRE_BROWSER=1 flock /tmp/kit-browser.lock \\
         python -m pytest -p no:cacheprovider -q tests/browser/test_screenshots.py
 """
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -23,7 +27,11 @@ from .layout_probe import (DARK, DEFAULT_VIEWPORT, LIGHT, NARROW, WIDE, measure,
                            screenshot_folder, scroll_to, set_theme, settle_after_resize,
                            tall_screenshot)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not (os.environ.get("KIT_SCREENSHOT_LABEL")
+                                      or os.environ.get("KIT_SCREENSHOTS") == "1"),
+                                 reason="screenshots are taken only when asked for: set "
+                                        "KIT_SCREENSHOT_LABEL=<label> or KIT_SCREENSHOTS=1")]
 
 #: What to photograph on a page: every kit app, and every chart outside an app.
 SUBJECTS = (".kit-app", ".jp-OutputArea-output .vega-embed:not(.kit-app .vega-embed)")

@@ -21,12 +21,13 @@ def test_shipped_notebook_shows_tables_and_sentences_not_reprs(lab, name):
     (lab.root / shipped).write_bytes((NOTEBOOKS / name).read_bytes())
     view = lab._view(shipped)
     view.open()
-    view.settle()
+    # nothing runs in a shipped notebook, so wait for its app's sentence, not for widgets
+    first = view.page.locator(f"{view.root} .jp-OutputArea-output").filter(has_text="opens here")
+    first.first.wait_for(state="attached", timeout=60_000)
     text = view.output_text()
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     stem = name.removesuffix(".ipynb")
-    first = view.page.locator(f"{view.root} .jp-OutputArea-output").filter(has_text="opens here")
     first.first.scroll_into_view_if_needed()
     first.first.screenshot(path=str(shots / f"shipped-{stem}-app.png"))
     assert "opens here when you run this cell" in text, text[:2000]
