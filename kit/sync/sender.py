@@ -100,19 +100,29 @@ class Sender:
         """The save listener: queue a saved line (or an opened log) for sending."""
         if self._closed or not self._mine(log):
             return
-        path = Path(os.path.abspath(log.path))
         with self._cond:
-            track = self._tracks.get(path)
-            if track is None:
-                track = self._tracks[path] = _Track(path, self.user())
-            elif event == "opened" and track.scanned:
-                if not track.unsent and not track.incoming:
-                    return           # known and all sent: nothing to do for a re-open
+            track, new = self._track(log)
+            if not new and event == "opened" and track.scanned \
+                    and not track.unsent and not track.incoming:
+                return               # known and all sent: nothing to do for a re-open
             if line is not None:
                 track.incoming.append(line)
-            self._dirty.add(path)
-            self._start()
-            self._cond.notify_all()
+            self._wake(track)
+
+    def _track(self, log):
+        """``log``'s :class:`_Track` and whether it is new (call with ``_cond`` held)."""
+        path = Path(os.path.abspath(log.path))
+        track = self._tracks.get(path)
+        if track is not None:
+            return track, False
+        track = self._tracks[path] = _Track(path, self.user())
+        return track, True
+
+    def _wake(self, track) -> None:
+        """Have the sender look at ``track`` (call with ``_cond`` held)."""
+        self._dirty.add(track.path)
+        self._start()
+        self._cond.notify_all()
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -154,14 +164,10 @@ class Sender:
         """Call ``fn(status)`` (from the sender's thread) whenever ``log``'s status changes."""
         if not self._mine(log):
             return
-        path = Path(os.path.abspath(log.path))
         with self._cond:
-            track = self._tracks.get(path)
-            if track is None:
-                track = self._tracks[path] = _Track(path, self.user())
-                self._dirty.add(path)
-                self._start()
-                self._cond.notify_all()
+            track, new = self._track(log)
+            if new:
+                self._wake(track)
             track.watchers.append(fn)
 
     def wait(self, timeout=60.0) -> bool:
