@@ -73,8 +73,11 @@ def shown(text) -> str:
     >>> print(shown("ana\\x1b[31m.json"), shown("b\\u202eoj.csv"), shown("Zoë"))
     ana\\x1b[31m.json b\\u202eoj.csv Zoë
     """
+    text = str(text)
+    if text.isprintable():   # none of the categories below (a class's usual names)
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else
@@ -97,6 +100,12 @@ LOOKALIKES = str.maketrans({
 })
 
 
+#: :func:`name_key` of an ASCII name in one table: lower case, letters and digits kept
+#: (look-alike digits mapped), everything else dropped.
+_ASCII_KEY = {c: (chr(c).lower().translate(LOOKALIKES) if chr(c).isalnum() else None)
+              for c in range(128)}
+
+
 def name_key(name: str) -> str:
     """What a name looks like, for flagging look-alike names: NFKC, casefold,
     spaces, punctuation and marks removed, look-alike letters mapped (:data:`LOOKALIKES`).
@@ -108,6 +117,8 @@ def name_key(name: str) -> str:
     >>> name_key("Ana") == name_key("Anna")
     False
     """
+    if name.isascii():   # the same, for the usual names, in one pass
+        return name.translate(_ASCII_KEY)
     text = unicodedata.normalize("NFKC", name).casefold()
     text = unicodedata.normalize("NFKD", text)
     kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")

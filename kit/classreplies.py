@@ -61,46 +61,42 @@ def check_class_reply(reply):
     return cursor, out
 
 
-#: The compact class reply's format (``GET api/class?shape=latest``, see docs/class-service.md).
+#: The compact class reply's format (``GET api/class?shape=latest``, see docs/class-service.md):
+#: version 1 sends every column as a JSON list and the times as text; version 2 (what the
+#: service sends now) packs each column (:func:`kit.decisions.columns.pack`) and sends the
+#: times as microseconds since 1970 UTC (``decided_us``).
 LATEST_FORMAT = "casebook-kit-class-latest"
-LATEST_VERSION = 1
+LATEST_VERSION = 2
 LATEST_TABLES = ("learners", "items", "actions", "rules")
-LATEST_COLUMNS = ("learner", "item", "action", "rule_set", "decided_at", "revision")
-#: The columns of the latest-decisions table the collector keeps from compact replies.
-LATEST_FRAME_COLUMNS = ("learner", "item_id", "action", "rules", "decided_at", "revision",
+LATEST_COLUMNS = {1: ("learner", "item", "action", "rule_set", "decided_at", "revision"),
+                  2: ("learner", "item", "action", "rule_set", "decided_us", "revision")}
+#: The columns of the latest-decisions table the collector keeps from compact replies
+#: (``item_pos`` the item's place in the case file, ``decided_time`` a UTC datetime).
+LATEST_FRAME_COLUMNS = ("learner", "item_id", "item_pos", "action", "rules", "revision",
                         "decided_time")
-_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25)
-_MARKS = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":", 19: b".", 26: b"Z", 27: b"\0"}
 
 
-def _kit_times(values):
-    """Texts that should be times in the kit's form (2024-05-01T12:00:00.000000Z, years
-    2000-2200) -> (datetime64 UTC Series, which ones are), checked byte by byte in bulk."""
+def _utc(us):
+    """Microseconds since 1970 -> a datetime64[us, UTC] Series."""
     import numpy as np
     import pandas as pd
-    n = len(values)
-    if n == 0:
-        return pd.Series([], dtype="datetime64[us, UTC]"), np.zeros(0, dtype=bool)
-    try:
-        raw = np.array(values, dtype="S28")
-        if raw.shape != (n,):
-            raise ValueError("not one text per row")
-    except (UnicodeEncodeError, ValueError, TypeError):   # not ASCII text: not a time
-        raw = np.array([v.encode("utf-8", "replace") if isinstance(v, str) else b"?"
-                        for v in values], dtype="S28")
-    m = raw.view(np.uint8).reshape(n, 28)
-    digits = m[:, list(_DIGITS)]
-    ok = ((digits >= 48) & (digits <= 57)).all(axis=1)
-    for pos, ch in _MARKS.items():
-        ok &= m[:, pos] == ch[0]
-    d = m[:, :4].astype(np.int32) - 48
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    ok &= (year >= 2000) & (year <= 2200)
-    text = np.where(ok, raw, b"2000-01-01T00:00:00.000000Z").astype(str)
-    parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True,
-                            errors="coerce")
-    ok &= parsed.notna().to_numpy()   # e.g. month 13
-    return parsed.astype("datetime64[us, UTC]"), ok
+    return pd.Series(np.asarray(us, dtype=np.int64).view("datetime64[us]")).dt.tz_localize("UTC")
+
+
+def _range(arr, name, size=None, low=0):
+    """``arr`` (whole numbers) each in ``low`` .. ``size - 1``; KitDataError naming the column
+    and the first row out of range otherwise."""
+    import numpy as np
+    wrong = arr < low
+    if size is not None:
+        wrong |= arr >= size
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        limit = f" and below {size:,}" if size is not None else ""
+        raise KitDataError(f"should be {low}{limit}, not {int(arr[row])}" if size is not None
+                           else f"should be >= {low}, not {int(arr[row])}",
+                           file=SERVICE_NAME, row=row, column=name)
+    return arr
 
 
 def _int_column(values, name, size=None, low=0):
@@ -121,36 +117,66 @@ def _int_column(values, name, size=None, low=0):
                 raise bad(row, f"should be a whole number, not {shown(repr(v))[:60]}")
         raise bad(0, "whole numbers out of range")
     arr = arr.astype("int64", copy=False) if len(values) else np.zeros(0, dtype="int64")
-    wrong = arr < low
-    if size is not None:
-        wrong |= arr >= size
-    if wrong.any():
-        row = int(np.argmax(wrong))
-        limit = f" and below {size:,}" if size is not None else ""
-        raise bad(row, f"should be {low}{limit}, not {int(arr[row])}" if size is not None
-                  else f"should be >= {low}, not {int(arr[row])}")
-    return arr
+    return _range(arr, name, size, low)
+
+
+def _v1_columns(cols, tables, n_sets):
+    """A version-1 reply's columns (JSON lists, the times as text), checked ->
+    (rows, {name: int64 array}) with the times as microseconds since 1970 UTC."""
+    import numpy as np
+    from .decisions.columns import kit_times_us
+
+    names = LATEST_COLUMNS[1]
+    if not isinstance(cols, dict):
+        raise KitDataError(f"should be an object of columns, not {type(cols).__name__}",
+                           file=SERVICE_NAME, column="columns")
+    sizes = {"learner": len(tables["learners"]), "item": len(tables["items"]),
+             "action": len(tables["actions"]), "rule_set": n_sets}
+    out = {}
+    for name in names:
+        if not isinstance(cols.get(name), list):
+            raise KitDataError(f"should be a list, not {type(cols.get(name)).__name__}",
+                               file=SERVICE_NAME, column=f"columns.{name}")
+    n = len(cols["learner"])
+    for name in names:
+        if len(cols[name]) != n:
+            raise KitDataError(f"has {len(cols[name]):,} rows; columns.learner has {n:,}",
+                               file=SERVICE_NAME, column=f"columns.{name}")
+    for name in ("learner", "item", "action", "rule_set"):
+        out[name] = _int_column(cols[name], f"columns.{name}", sizes[name])
+    out["revision"] = _int_column(cols["revision"], "columns.revision", low=1)
+    times = cols["decided_at"]
+    us, ok = kit_times_us(times)
+    if not ok.all():
+        row = int(np.argmax(~ok))
+        raise KitDataError(f"{shown(repr(times[row]))[:60]} is not a UTC time in the kit's "
+                           "form (2024-05-01T12:00:00.000000Z)", file=SERVICE_NAME,
+                           column="columns.decided_at", row=row)
+    out["decided_us"] = us
+    return n, out
 
 
 def check_latest_reply(reply, casebook):
-    """The class service's compact reply (``api/class?shape=latest``), checked in bulk as
-    untrusted input against the case file -> ``(cursor, table)``, ``table`` a DataFrame
-    with :data:`LATEST_FRAME_COLUMNS` (one row per learner and item; ``rules`` tuples in
-    case-file order, ``decided_at`` the kit's time text). KitDataError naming the column
-    (and row) on anything else: a wrong shape, an index out of range, an item, action or
-    rule not in the case file, a time not in the kit's form, a learner and item twice.
+    """The class service's compact reply (``api/class?shape=latest``, version 1 or 2),
+    checked in bulk as untrusted input against the case file -> ``(cursor, table)``,
+    ``table`` a DataFrame with :data:`LATEST_FRAME_COLUMNS` (one row per learner and item;
+    ``rules`` tuples in case-file order). KitDataError naming the column (and row) on
+    anything else: a wrong shape, an index out of range, an item, action or rule not in
+    the case file, a time not in the kit's years, a learner and item twice.
 
     >>> import kit
+    >>> from kit.decisions.columns import pack
     >>> cb = kit.load_casebook()
-    >>> reply = {"format": LATEST_FORMAT, "version": 1, "cursor": 4, "learners": ["ana"],
-    ...          "items": [cb.item_order[0]], "actions": ["lock"], "rules": [],
-    ...          "rule_sets": [[]], "columns": {"learner": [0], "item": [0], "action": [0],
-    ...          "rule_set": [0], "decided_at": ["2024-05-01T12:00:00.000000Z"],
-    ...          "revision": [1]}}
+    >>> reply = {"format": LATEST_FORMAT, "version": 2, "cursor": 4, "rows": 1,
+    ...          "learners": ["ana"], "items": [cb.item_order[0]], "actions": ["lock"],
+    ...          "rules": [], "rule_sets": [[]], "columns": {
+    ...          "learner": pack([0]), "item": pack([0]), "action": pack([0]),
+    ...          "rule_set": pack([0]), "decided_us": pack([1714564800000000]),
+    ...          "revision": pack([1])}}
     >>> cursor, t = check_latest_reply(reply, cb)
-    >>> cursor, t.action.tolist(), t.rules.tolist()
-    (4, ['lock'], [()])
-    >>> reply["columns"]["item"] = [3]
+    >>> cursor, t.action.tolist(), t.rules.tolist(), str(t.decided_time[0])
+    (4, ['lock'], [()], '2024-05-01 12:00:00+00:00')
+    >>> reply["columns"]["item"] = pack([3])
     >>> check_latest_reply(reply, cb)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -159,6 +185,7 @@ def check_latest_reply(reply, casebook):
     import numpy as np
     import pandas as pd
     from .decisions.checks import vocab_for
+    from .decisions.columns import US_HIGH, US_LOW, unpack
 
     def bad(problem, where, row=None):
         return KitDataError(problem, file=SERVICE_NAME, column=where, row=row)
@@ -215,28 +242,28 @@ def check_latest_reply(reply, casebook):
             raise bad("names a rule twice", "rule_sets", row)
         rule_sets[row] = tuple(sorted(ids, key=vocab.rule_pos.__getitem__))
     cols = reply.get("columns")
-    if not isinstance(cols, dict):
-        raise bad(f"should be an object of columns, not {type(cols).__name__}", "columns")
-    for name in LATEST_COLUMNS:
-        if not isinstance(cols.get(name), list):
-            raise bad(f"should be a list, not {type(cols.get(name)).__name__}",
-                      f"columns.{name}")
-    n = len(cols["learner"])
-    for name in LATEST_COLUMNS:
-        if len(cols[name]) != n:
-            raise bad(f"has {len(cols[name]):,} rows; columns.learner has {n:,}",
-                      f"columns.{name}")
-    li = _int_column(cols["learner"], "columns.learner", len(tables["learners"]))
-    ii = _int_column(cols["item"], "columns.item", len(tables["items"]))
-    ai = _int_column(cols["action"], "columns.action", len(tables["actions"]))
-    si = _int_column(cols["rule_set"], "columns.rule_set", len(sets))
-    revision = _int_column(cols["revision"], "columns.revision", low=1)
-    times = cols["decided_at"]
-    parsed, ok = _kit_times(times)
-    if not ok.all():
-        row = int(np.argmax(~ok))
-        raise bad(f"{shown(repr(times[row]))[:60]} is not a UTC time in the kit's form "
-                  "(2024-05-01T12:00:00.000000Z)", "columns.decided_at", row)
+    if version == 1:
+        n, col = _v1_columns(cols, tables, len(sets))
+    else:
+        n = reply.get("rows")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise bad(f"should be a whole number >= 0, not {shown(repr(n))[:60]}", "rows")
+        if not isinstance(cols, dict):
+            raise bad(f"should be an object of columns, not {type(cols).__name__}", "columns")
+        sizes = {"learner": len(tables["learners"]), "item": len(tables["items"]),
+                 "action": len(tables["actions"]), "rule_set": len(sets)}
+        col = {name: unpack(cols.get(name), f"columns.{name}", n)
+               for name in LATEST_COLUMNS[2]}
+        for name, size in sizes.items():
+            _range(col[name], f"columns.{name}", size)
+        _range(col["revision"], "columns.revision", low=1)
+        us = col["decided_us"]
+        wrong = (us < US_LOW) | (us > US_HIGH)
+        if wrong.any():
+            row = int(np.argmax(wrong))
+            raise bad(f"{int(us[row])} is not a time in the years 2000-2200 (microseconds "
+                      "since 1970 UTC)", "columns.decided_us", row)
+    li, ii = col["learner"], col["item"]
     pair = li * max(len(tables["items"]), 1) + ii
     uniq, first = np.unique(pair, return_index=True)
     if len(uniq) != n:
@@ -245,17 +272,22 @@ def check_latest_reply(reply, casebook):
         row = int(np.argmax(~seen))
         raise bad("the same learner and item twice (one latest decision each)",
                   "columns.item", row)
+
+    def pick(values, codes):   # object columns, as kept (no text dtype made of 3.6M rows)
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        return pd.Series(arr[codes] if n else np.zeros(0, dtype=object), dtype=object)
+
+    item_pos = np.array([vocab.item_pos[i] for i in tables["items"]], dtype=np.int64)
     table = pd.DataFrame({
-        "learner": np.asarray(tables["learners"] or [""], dtype=object)[li] if n else
-        np.zeros(0, dtype=object),
-        "item_id": np.asarray(tables["items"] or [""], dtype=object)[ii] if n else
-        np.zeros(0, dtype=object),
-        "action": np.asarray(tables["actions"] or [""], dtype=object)[ai] if n else
-        np.zeros(0, dtype=object),
-        "rules": rule_sets[si] if n else np.zeros(0, dtype=object),
-        "decided_at": np.asarray(times, dtype=object) if n else np.zeros(0, dtype=object),
-        "revision": revision,
-        "decided_time": parsed,
+        "learner": pick(tables["learners"], li),
+        "item_id": pick(tables["items"], ii),
+        "item_pos": item_pos[ii] if n else np.zeros(0, dtype=np.int64),
+        "action": pick(tables["actions"], col["action"]),
+        "rules": pd.Series(rule_sets[col["rule_set"]] if n else np.zeros(0, dtype=object),
+                           dtype=object),
+        "revision": col["revision"],
+        "decided_time": _utc(col["decided_us"] if n else []),
     }, columns=list(LATEST_FRAME_COLUMNS))
     return cursor, table
 
@@ -269,14 +301,16 @@ def merge_latest(old, new):
     if not len(new):
         return old
     both = pd.concat([old, new], ignore_index=True)
-    return both.drop_duplicates(["learner", "item_id"], keep="last").reset_index(drop=True)
+    return both.drop_duplicates(["learner", "item_pos"], keep="last").reset_index(drop=True)
 
 
 def latest_records(rows, who) -> list:
     """Rows of the latest-decisions table -> record dicts as the readers give them."""
+    from .decisions.columns import series_text
+    texts = series_text(rows["decided_time"])
     return [{"learner": who, "item_id": r.item_id, "rules": r.rules, "action": r.action,
-             "rationale": "", "decided_at": r.decided_at, "revision": int(r.revision)}
-            for r in rows.itertuples()]
+             "rationale": "", "decided_at": t, "revision": int(r.revision)}
+            for r, t in zip(rows.itertuples(), texts)]
 
 
 def debrief_candidates(res, casebook, extra: int = 1) -> list:
@@ -345,55 +379,58 @@ def bulk_table(latest, casebook, name_of):
     whose names cannot be used and, as files, learners whose names become one (each is
     then a conflict, as in a class folder); ``bulk`` every other learner's decisions as
     one table (see :func:`kit.classroom.class_results`), learners sorted, items in
-    case-file order."""
+    case-file order. Worked out per learner, then for every row at once by index."""
     import numpy as np
     import pandas as pd
     from .classfiles import LearnerFile
-    from .decisions.checks import vocab_for
 
-    raw = pd.unique(latest["learner"].to_numpy(dtype=object))
-    used, reads, as_file = {}, [], set()
-    by_name = {}
-    for who in raw:
+    codes, raw = pd.factorize(latest["learner"].to_numpy(dtype=object), sort=False)
+    n_raw = len(raw)
+    names = np.empty(n_raw, dtype=object)
+    usable = np.zeros(n_raw, dtype=bool)
+    reads, by_name = [], {}
+    for k, who in enumerate(raw.tolist()):
         name, problem = name_of(who)
         if problem is not None:
             reads.append(FileRead(None, ((shown(who) + SERVICE_MARK, shown(problem),
                                           "skipped"),)))
             continue
-        used[who] = name
-        by_name.setdefault(name, []).append(who)
-    for name, group in by_name.items():
+        names[k], usable[k] = name, True
+        by_name.setdefault(name, []).append(k)
+    as_file = np.zeros(n_raw, dtype=bool)
+    for group in by_name.values():
         if len(group) > 1:
-            as_file.update(group)
-    raw_col = latest["learner"]
-    keep = raw_col.isin(list(used)).to_numpy()
-    if as_file:
-        side = raw_col.isin(list(as_file)).to_numpy()
-        for who in sorted(as_file):
-            rows = latest[(raw_col == who).to_numpy()]
-            pos = rows["item_id"].map(vocab_for(casebook).item_pos)
-            rows = rows.iloc[np.argsort(pos.to_numpy(), kind="stable")]
-            reads.append(FileRead(LearnerFile(
-                shown(who) + SERVICE_MARK, used[who], latest_records(rows, who), "match", 0.0,
-                max(rows["decided_at"])), ()))
-        keep = keep & ~side
-    t = latest[keep]
-    names = t["learner"].map(used) if len(t) else t["learner"]
-    order_names = sorted(pd.unique(names.to_numpy(dtype=object)))
-    rank = pd.Categorical(names, categories=order_names).codes.astype("int64")
-    pos = t["item_id"].map(vocab_for(casebook).item_pos).to_numpy(dtype="int64")
-    order = np.argsort(rank * (len(casebook.item_order) + 1) + pos, kind="stable")
-    t = t.iloc[order]
+            as_file[group] = True
+    for k in sorted(np.flatnonzero(as_file).tolist(), key=lambda k: raw[k]):
+        rows = latest[codes == k]
+        rows = rows.iloc[np.argsort(rows["item_pos"].to_numpy(), kind="stable")]
+        who = raw[k]
+        recs = latest_records(rows, who)
+        reads.append(FileRead(LearnerFile(shown(who) + SERVICE_MARK, names[k], recs, "match",
+                                          0.0, max(r["decided_at"] for r in recs)), ()))
+    keep_code = usable & ~as_file
+    # each kept learner's place in name order, then every row's
+    kept = np.flatnonzero(keep_code)
+    rank = np.zeros(n_raw, dtype=np.int64)
+    rank[kept[np.argsort(names[kept].astype(str), kind="stable")]] = np.arange(len(kept))
+    labels = np.array([shown(w) + SERVICE_MARK if keep_code[k] else ""
+                       for k, w in enumerate(raw.tolist())], dtype=object)
+    rows = np.flatnonzero(keep_code[codes])
+    c = codes[rows]
+    pos = latest["item_pos"].to_numpy(dtype=np.int64)[rows]
+    order = rows[np.argsort(rank[c] * (len(casebook.item_order) + 1) + pos, kind="stable")]
+    c = codes[order]
+    def obj(values):
+        return pd.Series(values, dtype=object)
+
     bulk = pd.DataFrame({
-        "learner": names.to_numpy(dtype=object)[order],
-        "item_id": t["item_id"].to_numpy(dtype=object),
-        "rules": t["rules"].to_numpy(dtype=object),
-        "action": t["action"].to_numpy(dtype=object),
-        "rationale": np.full(len(t), "", dtype=object),
-        "decided_at": t["decided_time"].reset_index(drop=True),
-        "revision": t["revision"].to_numpy(dtype="int64"),
-        "decided_text": t["decided_at"].to_numpy(dtype=object),
-        "label": t["learner"].map({w: shown(w) + SERVICE_MARK for w in used})
-                             .to_numpy(dtype=object),
+        "learner": obj(names[c]),
+        "item_id": obj(latest["item_id"].to_numpy(dtype=object)[order]),
+        "rules": obj(latest["rules"].to_numpy(dtype=object)[order]),
+        "action": obj(latest["action"].to_numpy(dtype=object)[order]),
+        "rationale": obj(np.full(len(order), "", dtype=object)),
+        "decided_at": latest["decided_time"].iloc[order].reset_index(drop=True),
+        "revision": latest["revision"].to_numpy(dtype="int64")[order],
+        "label": obj(labels[c]),
     })
     return reads, bulk

@@ -28,6 +28,7 @@ from .classnames import (LOOKALIKES, confusable_names, file_name_check,  # noqa:
                          learner_hash, name_from_file, name_key, shown)
 from .compare import fleiss_kappa
 from .decisions import decision_frame
+from .decisions.columns import series_text
 from .decisions.formats import DECISION_COLUMNS
 from .decisions.readers import read_decision_file
 
@@ -228,7 +229,7 @@ def stamp_seconds(stamp) -> float:
 #: Columns of the ``bulk`` table :func:`class_results` takes (the class service's latest
 #: decisions, checked in bulk by :func:`kit.classsources.check_latest_reply`).
 BULK_COLUMNS = ("learner", "item_id", "rules", "action", "rationale", "decided_at", "revision",
-                "decided_text", "label")
+                "label")
 
 
 def class_results(reads, casebook, folder=None, rows=(), source: str = "",
@@ -241,7 +242,7 @@ def class_results(reads, casebook, folder=None, rows=(), source: str = "",
 
     ``bulk``: more learners' decisions as one table (:data:`BULK_COLUMNS`; learners
     sorted, items in case-file order, one row per learner and item, ``decided_at`` as
-    datetimes, ``decided_text`` as the kit's time text, ``label`` the name of the learner's
+    UTC datetimes, ``label`` the name of the learner's
     "file" in messages), each learner counted as one file whose name matches them. A
     learner who also has a file in ``reads`` becomes a file like the others (a conflict
     then lists both); every other learner's rows go into the class tables as they are,
@@ -292,14 +293,15 @@ def _bulk_into_files(bulk, files, future, problems, limit):
     conflict is listed), note bulk learners' decisions dated in the future; -> the rest."""
     learners = bulk["learner"]
     clash = learners.isin({f.learner for f in files}).to_numpy()
-    late = (bulk["decided_text"].to_numpy(dtype=object) > limit)
+    late = (bulk["decided_at"] > pd.Timestamp(limit)).to_numpy()
     for who in sorted(set(learners[clash | late])):
         part = bulk[(learners == who).to_numpy()]
+        texts = series_text(part["decided_at"])
         f = LearnerFile(part["label"].iloc[0], who, [
             {"learner": who, "item_id": r.item_id, "rules": r.rules, "action": r.action,
-             "rationale": r.rationale, "decided_at": r.decided_text,
-             "revision": int(r.revision)} for r in part.itertuples()],
-            "match", 0.0, max(part["decided_text"]))
+             "rationale": r.rationale, "decided_at": t,
+             "revision": int(r.revision)} for r, t in zip(part.itertuples(), texts)],
+            "match", 0.0, max(texts))
         note = future_note(f, limit)
         if note is not None:
             problems.append(note)
@@ -328,9 +330,18 @@ def _class_decisions(table: pd.DataFrame, casebook) -> pd.DataFrame:
         "learner": table["learner"].astype(object).to_numpy(),
         "item_id": table["item_id"].astype(object).to_numpy(),
         "action": table["action"].astype(object).to_numpy(),
-        "level": table["action"].map(casebook.action_levels).astype("int64").to_numpy(),
+        "level": _levels(table["action"], casebook),
         "rules": pd.Series(list(table["rules"]), dtype=object),
     }, columns=list(CLASS_DECISION_COLUMNS))
+
+
+def _levels(actions, casebook) -> np.ndarray:
+    """Each action's ladder level, for a whole column (an index lookup, not a map)."""
+    levels = casebook.action_levels
+    pos = pd.Index(list(levels)).get_indexer(actions.to_numpy(dtype=object))
+    if (pos < 0).any():   # not on the ladder: the same error as a map would give
+        return actions.map(levels).astype("int64").to_numpy()
+    return np.array(list(levels.values()), dtype="int64")[pos]
 
 
 def _rationales(table: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -367,8 +378,8 @@ def _class_results(folder: Path, decisions: pd.DataFrame, problems: pd.DataFrame
 def _count_table(decisions: pd.DataFrame, casebook) -> pd.DataFrame:
     """Items (case-file order) x actions (the ladder): how many learners chose each."""
     item_ids, ladder = list(casebook.item_order), list(casebook.ladder)
-    i = pd.Categorical(decisions["item_id"], categories=item_ids).codes.astype("int64")
-    a = pd.Categorical(decisions["action"], categories=ladder).codes.astype("int64")
+    i = pd.Index(item_ids).get_indexer(decisions["item_id"].to_numpy(dtype=object))
+    a = pd.Index(ladder).get_indexer(decisions["action"].to_numpy(dtype=object))
     ok = (i >= 0) & (a >= 0)
     flat = np.bincount(i[ok] * len(ladder) + a[ok], minlength=len(item_ids) * len(ladder))
     counts = pd.DataFrame(flat.reshape(len(item_ids), len(ladder)).astype("int64"),

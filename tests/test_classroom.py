@@ -605,7 +605,8 @@ def test_dashboard_shows_conflicts_notes_and_names_escaped(tmp_path, small):
 from kit.classexport import (CLASS_CSV_COLUMNS, chart_png, chart_svg, class_charts,  # noqa: E402
                              class_table_csv, item_table_csv, read_class_table_csv)
 from kit.classnames import AnonymousLabels, session_secret  # noqa: E402
-from kit.classsources import ClassCollector, check_class_reply  # noqa: E402
+from kit.classsources import (ClassCollector, check_class_reply,  # noqa: E402
+                              check_latest_reply)
 from kit.debrief import debrief_items, division_table  # noqa: E402
 
 
@@ -1019,9 +1020,10 @@ class StoreService:
         return json.loads(json.dumps({"cursor": cursor, "learners": learners}))
 
     def fetch_class_latest(self, since=None):
-        from kit.service import page
+        from kit.service.latest import LatestClass
         self.calls.append(since)
-        return json.loads(json.dumps(page.class_latest(*self.store.latest_since(since or 0))))
+        self.latest = getattr(self, "latest", None) or LatestClass()
+        return json.loads(json.dumps(self.latest.reply(self.store, since or 0)))
 
     def fetch_rationales(self, items):
         from kit.service import page
@@ -1096,6 +1098,38 @@ def test_the_compact_reply_gives_what_the_full_one_gives(casebook):
     _same_results(fast, slow, casebook)
 
 
+def _as_version_1(doc):
+    """A compact reply as an older service (version 1) sent it: JSON lists, times as text."""
+    from kit.decisions.columns import times_text, unpack
+    cols = {k: unpack(v, k, doc["rows"]) for k, v in doc["columns"].items()}
+    us = cols.pop("decided_us")
+    old = {k: v.tolist() for k, v in cols.items()}
+    old["decided_at"] = times_text(us)
+    return {**{k: v for k, v in doc.items() if k != "rows"}, "version": 1, "columns": old}
+
+
+def test_a_version_1_reply_of_an_older_service_gives_the_same_class(casebook):
+    svc = StoreService(casebook)
+    for who, recs in _class_records(casebook, 6).items():
+        svc.add(who, recs)
+    new = ClassCollector(casebook, service=svc).collect()
+
+    class Older(StoreService):
+        def fetch_class_latest(self, since=None):
+            return _as_version_1(super().fetch_class_latest(since))
+
+    old_svc = Older(casebook)
+    old_svc.store = svc.store
+    old_col = ClassCollector(casebook, service=old_svc)
+    _same_results(old_col.collect(), new, casebook)
+    assert old_col._compact is True
+    doc = _as_version_1(svc.fetch_class_latest(None))
+    doc["columns"]["decided_at"][2] = "2026-02-30T00:00:00.000000Z"
+    with pytest.raises(kit.KitDataError) as err:
+        check_latest_reply(doc, casebook)
+    assert (err.value.column, err.value.row) == ("columns.decided_at", 2)
+
+
 def test_the_compact_path_with_a_folder_lists_a_learner_in_both_as_a_conflict(tmp_path,
                                                                               casebook):
     svc = StoreService(casebook)
@@ -1111,37 +1145,40 @@ def test_the_compact_path_with_a_folder_lists_a_learner_in_both_as_a_conflict(tm
 
 
 def test_a_bad_compact_reply_is_a_note_naming_the_column_and_row(casebook):
-    from kit.classsources import check_latest_reply
+    from kit.decisions.columns import US_HIGH, pack, unpack
     svc = StoreService(casebook)
     for who, r in _class_records(casebook, 4, n_learners=2).items():
         svc.add(who, r)
     good = svc.fetch_class_latest(None)
-    assert check_latest_reply(good, casebook)[1].shape[0] == len(good["columns"]["learner"])
+    assert check_latest_reply(good, casebook)[1].shape[0] == good["rows"] > 0
 
     def broken(change):
         doc = json.loads(json.dumps(good))
-        change(doc)
+        cols = {k: unpack(v, k).tolist() for k, v in doc["columns"].items()}
+        change(doc, cols)
+        doc["columns"] = {k: v if isinstance(v, dict) else pack(v) for k, v in cols.items()}
         with pytest.raises(kit.KitDataError) as err:
             check_latest_reply(doc, casebook)
         return err.value.column, err.value.row
 
-    assert broken(lambda d: d["columns"]["item"].__setitem__(2, 99)) == ("columns.item", 2)
-    assert broken(lambda d: d["columns"]["action"].__setitem__(1, -1)) == ("columns.action", 1)
-    assert broken(lambda d: d["columns"]["revision"].__setitem__(0, "1")) == (
-        "columns.revision", 0)
-    assert broken(lambda d: d["columns"]["decided_at"].__setitem__(3, "2026-13-01T00:00:00"
-                                                                   ".000000Z")) == (
-        "columns.decided_at", 3)
-    assert broken(lambda d: d["columns"]["decided_at"].__setitem__(1, "1999-01-01T00:00:00"
-                                                                   ".000000Z")) == (
-        "columns.decided_at", 1)
-    assert broken(lambda d: d["items"].__setitem__(0, "GONE")) == ("items", 0)
-    assert broken(lambda d: d["rules"].append("X9")) == ("rules", len(good["rules"]))
-    assert broken(lambda d: d["columns"]["rule_set"].pop()) == ("columns.rule_set", None)
-    assert broken(lambda d: d["columns"]["item"].__setitem__(1, d["columns"]["item"][0])
-                  or d["columns"]["learner"].__setitem__(1, d["columns"]["learner"][0])
-                  ) == ("columns.item", 1)
-    assert broken(lambda d: d.__setitem__("version", 9)) == ("version", None)
+    def put(name, row, value):
+        return lambda d, c: c[name].__setitem__(row, value)
+
+    assert broken(put("item", 2, 99)) == ("columns.item", 2)
+    assert broken(put("action", 1, len(good["actions"]))) == ("columns.action", 1)
+    assert broken(put("revision", 0, 0)) == ("columns.revision", 0)
+    assert broken(put("decided_us", 3, US_HIGH + 1)) == ("columns.decided_us", 3)
+    assert broken(put("decided_us", 1, 915_148_800_000_000)) == ("columns.decided_us", 1)
+    assert broken(lambda d, c: c.__setitem__("learner", {"dtype": "<f8", "base64": ""})) == (
+        "columns.learner", None)
+    assert broken(lambda d, c: c.__setitem__("learner", {"dtype": "<u4", "base64": "@@"})) == (
+        "columns.learner", None)
+    assert broken(lambda d, c: d["items"].__setitem__(0, "GONE")) == ("items", 0)
+    assert broken(lambda d, c: d["rules"].append("X9")) == ("rules", len(good["rules"]))
+    assert broken(lambda d, c: c["rule_set"].pop()) == ("columns.rule_set", None)
+    assert broken(lambda d, c: c["item"].__setitem__(1, c["item"][0])
+                  or c["learner"].__setitem__(1, c["learner"][0])) == ("columns.item", 1)
+    assert broken(lambda d, c: d.__setitem__("version", 9)) == ("version", None)
     # in the class view: a note, and what came before is kept
     col = ClassCollector(casebook, service=svc)
     assert len(col.collect().learners) == 2

@@ -272,3 +272,78 @@ def test_schema_1_database_gets_its_latest_table(tmp_path, casebook):
     with s.engine.connect() as conn:
         assert conn.execute(sa.select(st.meta.c.value)).scalar() == str(st.SCHEMA_VERSION)
     s.close()
+
+
+# --------------------------------------------------------------------------- the class in memory
+
+def _reply_rows(doc):
+    """A compact reply -> {(learner, item): (action, rules, decided_us, revision)}."""
+    from kit.decisions.columns import unpack
+    cols = {k: unpack(v, k, doc["rows"]).tolist() for k, v in doc["columns"].items()}
+    out = {}
+    for n in range(doc["rows"]):
+        key = (doc["learners"][cols["learner"][n]], doc["items"][cols["item"][n]])
+        rules = tuple(sorted(doc["rules"][r] for r in doc["rule_sets"][cols["rule_set"][n]]))
+        out[key] = (doc["actions"][cols["action"][n]], rules, cols["decided_us"][n],
+                    cols["revision"][n])
+    return out
+
+
+def test_class_in_memory_follows_every_save_and_sends_only_what_changed(store, casebook):
+    from kit.decisions.columns import kit_times_us
+    from kit.service.latest import LatestClass
+    kept = LatestClass()
+    store.add("ana", checked(casebook, [decision(casebook, 0), decision(casebook, 1)]))
+    store.add("ben", checked(casebook, [decision(casebook, 2)], "ben"))
+    first = kept.reply(store, 0)
+    assert first["version"] == 2 and first["rows"] == 3
+    assert sorted(first["learners"]) == ["ana", "ben"]
+    got = _reply_rows(first)
+    item0 = casebook.item_order[0]
+    rec = decision(casebook, 0)
+    assert got[("ana", item0)] == (rec["action"], tuple(rec["rules"]),
+                                   int(kit_times_us([rec["decided_at"]])[0][0]), 1)
+    # ana changes her mind on item 0, Zoë arrives: the next reply has only those two rows,
+    # and names only those two learners
+    again = decision(casebook, 3)
+    again["item_id"] = item0
+    store.add("ana", checked(casebook, [again]))
+    store.add("Zoë", checked(casebook, [decision(casebook, 4)], "Zoë"))
+    later = kept.reply(store, first["cursor"])
+    assert later["cursor"] > first["cursor"] and later["rows"] == 2
+    assert sorted(later["learners"]) == ["Zoë", "ana"]
+    assert _reply_rows(later)[("ana", item0)][::3] == (again["action"], 2)
+    assert kept.reply(store, later["cursor"])["rows"] == 0
+    # kept up to date step by step = read afresh from the database
+    assert _reply_rows(kept.reply(store, 0)) == _reply_rows(LatestClass().reply(store, 0))
+    assert len(_reply_rows(kept.reply(store, 0))) == 4
+
+
+def test_class_in_memory_reads_a_replaced_database_again(tmp_path, casebook):
+    from kit.service.latest import LatestClass
+    kept = LatestClass()
+    one = Store(f"sqlite:///{tmp_path / 'one.sqlite'}")
+    for n in range(3):
+        one.add("ana", checked(casebook, [decision(casebook, n)]))
+    assert kept.reply(one, 0)["cursor"] == 3
+    two = Store(f"sqlite:///{tmp_path / 'two.sqlite'}")   # a new database: cursor back to 1
+    two.add("ben", checked(casebook, [decision(casebook, 5)], "ben"))
+    doc = kept.reply(two, 0)
+    assert (doc["cursor"], doc["learners"], doc["rows"]) == (1, ["ben"], 1)
+    one.close()
+    two.close()
+
+
+def test_rationales_are_the_longest_few_per_item_and_action(store, casebook):
+    item0 = casebook.item_order[0]
+    for n in range(7):
+        rec = decision(casebook, 0, "why " + "x" * n)
+        store.add(f"l{n}", checked(casebook, [rec], f"l{n}"))
+    other = decision(casebook, 1, "another action, another item")
+    store.add("l9", checked(casebook, [other], "l9"))
+    store.add("l8", checked(casebook, [decision(casebook, 0)], "l8"))   # no rationale
+    got = store.rationales([item0, other["item_id"]], per_action=3)
+    assert sorted(got) == sorted([("l6", item0, "why xxxxxx"), ("l5", item0, "why xxxxx"),
+                                  ("l4", item0, "why xxxx"),
+                                  ("l9", other["item_id"], other["rationale"])])
+    assert len(store.rationales([item0])) == 7

@@ -39,6 +39,7 @@ from tornado.httpserver import HTTPServer
 from ..casebook import default_casebook
 from ..decisions.checks import vocab_for
 from . import handlers
+from .latest import LatestClass, warm
 from .store import Store
 from .writer import Writer
 
@@ -149,6 +150,8 @@ class State:
         # the writer's own thread: saves never queue behind a teacher's class read
         self.write_pool = ThreadPoolExecutor(1, thread_name_prefix="kit-write")
         self.writer = Writer(store, self.write_pool)
+        # the class as the compact reply sends it, kept in memory (read when the service starts)
+        self.latest = LatestClass()
 
 
 def make_app(state: State) -> web.Application:
@@ -189,10 +192,11 @@ async def _serve(settings: Settings, store: Store) -> None:
     state = State(settings, store)
     server = HTTPServer(make_app(state), xheaders=True)
     server.listen(settings.port, settings.ip)
+    loop = asyncio.get_running_loop()
+    loop.run_in_executor(state.pool, warm, state.latest, store)
     log.info("class service listening on http://%s:%s%s", settings.ip, settings.port,
              settings.prefix)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()

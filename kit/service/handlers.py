@@ -162,7 +162,8 @@ class LearnerHandler(_Api):
 class ClassHandler(_Api):
     """GET api/class?since=<cursor>: every record stored after the cursor (teachers).
     With ``shape=latest``: the compact reply, the latest decision of every learner and item
-    changed after the cursor, column by column (:func:`kit.service.page.class_latest`)."""
+    changed after the cursor, column by column, from the class kept in memory
+    (:class:`kit.service.latest.LatestClass`)."""
 
     async def get(self):
         await self.teacher()
@@ -170,15 +171,17 @@ class ClassHandler(_Api):
         shape = self.get_argument("shape", "records")
         if shape not in ("records", "latest"):
             raise Refused(400, f"shape: should be 'records' or 'latest', not {shape[:40]!r}")
-        fn = _class_reply if shape == "records" else _latest_reply
-        data = await self.run(fn, self.state.store, cursor)
+        if shape == "records":
+            data = await self.run(_class_reply, self.state.store, cursor)
+        else:
+            data = await self.run(_latest_reply, self.state, cursor)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(data)
 
 
-def _latest_reply(store, cursor) -> bytes:
-    return dumps(page.class_latest(*store.latest_since(cursor)))
+def _latest_reply(state, cursor) -> bytes:
+    return dumps(state.latest.reply(state.store, cursor))
 
 
 class RationalesHandler(_Api):

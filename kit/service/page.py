@@ -85,49 +85,6 @@ def class_json(top: int, raw: dict) -> bytes:
 
 
 
-#: The compact class reply (``GET api/class?shape=latest``): its format name and version.
-LATEST_FORMAT = "casebook-kit-class-latest"
-LATEST_VERSION = 1
-LATEST_COLUMNS = ("learner", "item", "action", "rule_set", "decided_at", "revision")
-
-
-def class_latest(cursor: int, rows) -> dict:
-    """The compact class reply: the latest decision of every learner and item (``rows`` from
-    :meth:`kit.service.store.Store.latest_since`), column by column. Every name and id is
-    sent once (``learners``, ``items``, ``actions``, ``rules``; ``rule_sets`` the distinct
-    lists of rules, as indexes into ``rules``); ``columns`` holds parallel lists: indexes
-    into those tables, the ``decided_at`` text and the ``revision``. No rationales (see
-    ``api/class/rationales``).
-
-    >>> doc = class_latest(7, [("ana", "T1", "none", '["R1"]', "2024-05-01T12:00:00.000000Z", 2)])
-    >>> doc["learners"], doc["rule_sets"], doc["columns"]["revision"]
-    (['ana'], [[0]], [2])
-    """
-    import numpy as np
-    import pandas as pd
-    cols = list(zip(*rows)) if rows else [()] * 6
-    learner, item, action, rules_text, decided_at, revision = cols
-
-    def codes(values):
-        arr = np.empty(len(values), dtype=object)
-        arr[:] = values
-        c, uniques = pd.factorize(arr, sort=False)
-        return c.tolist(), [str(u) for u in uniques]
-
-    li, learners = codes(learner)
-    ii, items = codes(item)
-    ai, actions = codes(action)
-    si, set_texts = codes(rules_text)
-    rule_ids, rule_sets = {}, []
-    for text in set_texts:
-        rule_sets.append([rule_ids.setdefault(r, len(rule_ids)) for r in json.loads(text)])
-    return {"format": LATEST_FORMAT, "version": LATEST_VERSION, "cursor": cursor,
-            "learners": learners, "items": items, "actions": actions,
-            "rules": list(rule_ids), "rule_sets": rule_sets,
-            "columns": {"learner": li, "item": ii, "action": ai, "rule_set": si,
-                        "decided_at": list(decided_at), "revision": list(revision)}}
-
-
 def rationales_doc(rows) -> dict:
     """``api/class/rationales``: the non-empty rationales of the latest decisions on some
     items, column by column (``learners`` once, then parallel lists)."""

@@ -39,6 +39,8 @@ SCHEMA_VERSION = 2   # 2: the kit_latest table
 BUSY_TIMEOUT_MS = 30_000
 _PG_LOCK = 0x6B697431   # the advisory lock key of this table's writers ("kit1")
 _CHUNK = 500             # ids per IN (...) query
+#: How many rationales ``api/class/rationales`` sends per item and action (the longest).
+RATIONALES_PER_ACTION = 50
 
 metadata = sa.MetaData()
 records = sa.Table(
@@ -339,28 +341,44 @@ class Store:
                           or 0)
         return top, out
 
-    def latest_since(self, cursor: int = 0):
+    def latest_since(self, cursor: int = 0, each=None, chunk: int = 100_000):
         """-> (highest seq, rows): the latest decision of every learner and item that changed
         after ``cursor``, as tuples (learner, item_id, action, rules JSON, decided_at,
-        revision), in seq order."""
+        revision, seq), in seq order. With ``each``, the rows go to ``each(rows)`` a
+        ``chunk`` at a time instead (a large class is never all in memory as tuples) and
+        ``rows`` is how many there were."""
         with self.engine.connect() as conn:
             # the top first: every seq up to it is committed (writes commit in seq order)
             top = conn.execute(sa.select(sa.func.max(records.c.seq))).scalar() or 0
             q = (sa.select(latest.c.learner, latest.c.item_id, latest.c.action,
-                           latest.c.rules, latest.c.decided_at, latest.c.revision)
+                           latest.c.rules, latest.c.decided_at, latest.c.revision,
+                           latest.c.seq)
                  .where((latest.c.seq > cursor) & (latest.c.seq <= top))
                  .order_by(latest.c.seq))
             # the driver's own rows (plain tuples): a class of 100,000 learners is 3.6 million
             sql = q.compile(conn, compile_kwargs={"literal_binds": True})
-            rows = conn.exec_driver_sql(str(sql)).cursor.fetchall()
-        return top, rows
+            cur = conn.exec_driver_sql(str(sql)).cursor
+            if each is None:
+                return top, cur.fetchall()
+            n = 0
+            while rows := cur.fetchmany(chunk):
+                each(rows)
+                n += len(rows)
+        return top, n
 
-    def rationales(self, items) -> list:
+    def rationales(self, items, per_action: int = RATIONALES_PER_ACTION) -> list:
         """-> [(learner, item_id, rationale)]: the non-empty rationales of the latest
-        decisions on ``items``."""
-        q = (sa.select(latest.c.learner, latest.c.item_id, latest.c.rationale)
-             .where(latest.c.item_id.in_(list(items)) & (latest.c.rationale != ""))
-             .order_by(latest.c.learner, latest.c.item_id))
+        decisions on ``items``; for each item and action at most ``per_action`` of them,
+        the longest first (the debrief pairs the longest rationales of the two ends of the
+        ladder, so a class of 100,000 still sends a few hundred, not all of them)."""
+        rank = sa.func.row_number().over(
+            partition_by=(latest.c.item_id, latest.c.action),
+            order_by=(sa.func.length(latest.c.rationale).desc(), latest.c.learner)).label("k")
+        inner = (sa.select(latest.c.learner, latest.c.item_id, latest.c.rationale, rank)
+                 .where(latest.c.item_id.in_(list(items)) & (latest.c.rationale != ""))
+                 .subquery())
+        q = (sa.select(inner.c.learner, inner.c.item_id, inner.c.rationale)
+             .where(inner.c.k <= per_action).order_by(inner.c.learner, inner.c.item_id))
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(q)]
 
