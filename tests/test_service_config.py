@@ -41,3 +41,24 @@ def test_the_service_python_and_the_learners_address_can_be_chosen(monkeypatch):
         "https://hub.example.org/services/casebook/"
     default = load(monkeypatch).JupyterHub.services[0]["command"]
     assert default == [sys.executable, "-m", "kit.service"]
+
+
+def test_access_log_keeps_refusals_errors_and_slow_requests_not_every_save(caplog):
+    import logging
+    from kit.service.app import log_request
+
+    class Handler:
+        def __init__(self, status, seconds):
+            self.status, self.request = status, type("R", (), {"request_time": lambda s: seconds})()
+
+        def get_status(self):
+            return self.status
+
+        def _request_summary(self):
+            return "POST /services/casebook/api/records (127.0.0.1)"
+
+    with caplog.at_level(logging.INFO, logger="tornado.access"):
+        for status, seconds in ((200, 0.004), (403, 0.002), (500, 0.01), (200, 2.5)):
+            log_request(Handler(status, seconds))
+    assert [(r.levelname, r.getMessage()[:3]) for r in caplog.records] == [
+        ("WARNING", "403"), ("ERROR", "500"), ("INFO", "200")]

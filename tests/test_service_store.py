@@ -347,3 +347,21 @@ def test_rationales_are_the_longest_few_per_item_and_action(store, casebook):
                                   ("l4", item0, "why xxxx"),
                                   ("l9", other["item_id"], other["rationale"])])
     assert len(store.rationales([item0])) == 7
+
+
+def test_another_database_takes_the_portable_path_with_the_same_results(tmp_path, casebook):
+    """A database other than SQLite and PostgreSQL (no ON CONFLICT): records are looked up
+    before the insert and the latest table is replaced row by row; the same answers."""
+    s = Store(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    s.dialect = "other"   # what a third database gets from the portable code
+    recs = checked(casebook, [decision(casebook, i, f"r{i}") for i in range(3)])
+    assert (s.add("ana", recs).stored, s.add("ana", recs).known) == (3, 3)
+    again = checked(casebook, [decision(casebook, 0, "second")])
+    again[0]["action"] = "lock"
+    dup = s.add_many([("ana", again), ("ana", again), ("ben", again)])
+    assert [(a.stored, a.known) for a in dup] == [(1, 0), (0, 1), (1, 0)]
+    _, rows = s.latest_since(0)
+    item0 = casebook.item_order[0]
+    assert sorted((r[0], r[1], r[2], r[5]) for r in rows if r[1] == item0) == [
+        ("ana", item0, "lock", 2), ("ben", item0, "lock", 1)]
+    s.close()

@@ -171,7 +171,19 @@ def make_app(state: State) -> web.Application:
     ]
     # The login cookie is the hub's OAuth token, signed with a secret of this process: after
     # a restart the browser signs in again through the hub, without a question.
-    return web.Application(routes, cookie_secret=os.urandom(32))
+    return web.Application(routes, cookie_secret=os.urandom(32), log_function=log_request)
+
+
+def log_request(handler) -> None:
+    """The access log: refusals, errors and slow requests (over a second) as the hub logs
+    them; a class's thousands of ordinary saves only at debug level."""
+    status = handler.get_status()
+    ms = 1000.0 * handler.request.request_time()
+    level = (logging.ERROR if status >= 500 else logging.WARNING if status >= 400
+             else logging.INFO if ms > 1000 else logging.DEBUG)
+    access = logging.getLogger("tornado.access")
+    if access.isEnabledFor(level):
+        access.log(level, "%d %s %.1fms", status, handler._request_summary(), ms)
 
 
 def main(argv=None) -> None:

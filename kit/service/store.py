@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 
@@ -137,6 +138,26 @@ def _insert(dialect):
     return records.insert()
 
 
+@functools.lru_cache(maxsize=None)
+def _insert_returning(dialect):
+    """The insert of new records that returns the rows it stored (built once: a statement
+    made for every save costs more than running it)."""
+    return _insert(dialect).returning(records.c.seq, records.c.learner, records.c.record_id)
+
+
+@functools.lru_cache(maxsize=None)
+def _upsert_latest(dialect):
+    """A learner's latest decision on an item: inserted, or replacing the one there (the
+    revisions add up)."""
+    ins = sqlite.insert(latest) if dialect == "sqlite" else postgresql.insert(latest)
+    ex = ins.excluded
+    return ins.on_conflict_do_update(
+        index_elements=["learner", "item_id"],
+        set_={"seq": ex.seq, "action": ex.action, "rules": ex.rules,
+              "decided_at": ex.decided_at, "rationale": ex.rationale,
+              "revision": latest.c.revision + ex.revision})
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -204,14 +225,7 @@ class Store:
                   for (lr, item), (seq, rec, n) in last.items()]
         keys = list(last)
         if self.dialect in ("sqlite", "postgresql"):
-            ins = (sqlite.insert(latest) if self.dialect == "sqlite"
-                   else postgresql.insert(latest))
-            ex = ins.excluded
-            stmt = ins.on_conflict_do_update(
-                index_elements=["learner", "item_id"],
-                set_={"seq": ex.seq, "action": ex.action, "rules": ex.rules,
-                      "decided_at": ex.decided_at, "rationale": ex.rationale,
-                      "revision": latest.c.revision + ex.revision})
+            stmt = _upsert_latest(self.dialect)
             for n in range(0, len(values), 20_000):
                 conn.execute(stmt, values[n:n + 20_000])
             return
@@ -244,6 +258,34 @@ class Store:
         transaction (one commit for all: how the service groups concurrent saves);
         -> one :class:`Added` per request, in order."""
         ids = [[record_id(learner, r) for r in recs] for learner, recs in batch]
+        if self.dialect not in ("sqlite", "postgresql"):
+            return self._add_many_any(batch, ids)
+        # each record once (the first request that sent it), inserted with ON CONFLICT DO
+        # NOTHING: the insert returns the rows it stored, the others were stored before
+        rows, parsed, stamp = [], {}, _now()
+        for (learner, recs), its in zip(batch, ids):
+            for rid, rec in zip(its, recs):
+                if (learner, rid) not in parsed:
+                    parsed[(learner, rid)] = rec
+                    rows.append({"learner": learner, "record_id": rid, "kind": rec["type"],
+                                 "body": canonical(rec), "stored_at": stamp})
+        with self._writing() as conn:
+            got = conn.execute(_insert_returning(self.dialect), rows).all() if rows else []
+            seqs = {(lr, i): seq for seq, lr, i in got}
+            self._latest_of(conn, [r for r in rows if (r["learner"], r["record_id"]) in seqs],
+                            parsed, seqs)
+        out, counted = [], set()
+        for (learner, _), its in zip(batch, ids):
+            new = 0
+            for rid in its:
+                if (learner, rid) in seqs and (learner, rid) not in counted:
+                    counted.add((learner, rid))
+                    new += 1
+            out.append(Added(stored=new, known=len(its) - new, ids=its))
+        return out
+
+    def _add_many_any(self, batch, ids) -> list:
+        """:meth:`add_many` on any other database: look up which records are stored first."""
         out, rows, parsed = [], [], {}
         with self._writing() as conn:
             taken = self._known(conn, {(lr, i) for (lr, _), its in zip(batch, ids) for i in its})
@@ -259,16 +301,8 @@ class Store:
                 out.append(Added(stored=new, known=len(its) - new, ids=its))
             if rows:
                 stamp = _now()
-                values = [{**r, "stored_at": stamp} for r in rows]
-                if self.dialect in ("sqlite", "postgresql"):
-                    # the new rows' seqs come back with the insert (no second query)
-                    got = conn.execute(_insert(self.dialect).returning(
-                        records.c.seq, records.c.learner, records.c.record_id), values).all()
-                    seqs = {(lr, i): seq for seq, lr, i in got}
-                else:
-                    conn.execute(_insert(self.dialect), values)
-                    seqs = None
-                self._latest_of(conn, rows, parsed, seqs)
+                conn.execute(_insert(self.dialect), [{**r, "stored_at": stamp} for r in rows])
+                self._latest_of(conn, rows, parsed)
         return out
 
     def _latest_of(self, conn, rows, parsed, seqs=None):
