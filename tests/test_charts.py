@@ -702,6 +702,12 @@ def test_attribution_chart_writes_each_label_in_full_and_every_evidence_row(smal
     titles = {d["title"] for d in rows}
     assert {"Points to official: no claims", "Points to linked: 2 claims",
             "Points to impostor: 1 claim", "Points to unclear: no claims"} <= titles
+    spec = C.attribution_chart(small_with_evidence).to_dict()
+    domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert [r for r in domain if r.startswith("evidence:")] == [
+        f"evidence:{p}" for p in C.POINTS_TO]                    # rows in POINTS_TO order
+    assert domain.index("§Reported counts") < domain.index("§Followers") < domain.index(
+        "§Attribution evidence: one square per claim")
     bars = [d for d in rows if d["kind"] == "bar"]
     for part in ("Reported counts", "Followers"):
         assert max(d["bar"] for d in bars if d["group"] == part) == pytest.approx(0.6)

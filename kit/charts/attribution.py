@@ -174,7 +174,12 @@ def attribution_chart(casebook, handle: str = "khamenei_site"):
     if not len(rows):
         return message_chart(title, summary)
     order = [h for h in _HEADINGS.values() if h in set(rows["group"])]
-    data, y = grouped_rows(rows, order=order)
+    # the chart's rows: the evidence in the order of POINTS_TO (the data keeps its own order)
+    rank = {p: i for i, p in enumerate(POINTS_TO)}
+    in_order = rows.assign(_r=rows["points_to"].map(rank).fillna(len(rank))).sort_values(
+        "_r", kind="stable").drop(columns="_r")
+    data, y = grouped_rows(in_order, order=order)
+    data = data.sort_index()
     x = alt.X("bar:Q", title=None, axis=None, scale=alt.Scale(domain=[0, 1], nice=False))
     tips = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("value_text:N", title="As reported"),
             alt.Tooltip("how:N", title="Bar length"),
@@ -185,8 +190,9 @@ def attribution_chart(casebook, handle: str = "khamenei_site"):
     figures = base.transform_filter("datum.kind == 'bar'")
     bars = figures.mark_bar(color=colour, height=alt.RelativeBandSize(0.8)).encode(
         x=x, y=y, tooltip=tips)
+    # the wording after its bar, cut only where wider than the rest of the chart
     wording = figures.mark_text(align="left", baseline="middle", dx=4, fontSize=11,
-                                limit=alt.ExprRef(f"width * {1 - _LONGEST:.2f} - 8")).encode(
+                                limit=alt.ExprRef("width * (1 - datum.bar) - 8")).encode(
         x=x, y=y, text=alt.Text("value_text:N"), tooltip=tips)
     squares = base.transform_filter("datum.kind == 'square'").mark_square(
         size=110, opacity=0.9).encode(
