@@ -12,11 +12,12 @@ page) are only reported, as information, by :func:`report`.
 
 In JupyterLab, axe checks colour contrast only where the notebook is on the screen, and
 not at all as JupyterLab lays its page out (its ``body`` is 0 px tall with ``overflow:
-hidden``, so axe takes every element as clipped away): :func:`audit` therefore makes the
-window as tall as the notebook, scrolls it to its top and gives the ``body`` the
-window's height while axe runs (nothing is drawn differently), then puts all back.
-``checked`` in its result counts the elements of the kit's outputs whose colour contrast
-axe measured and passed, so a test can tell that the rule looked at them at all.
+hidden``, so axe takes every element as clipped away): with ``whole=True``,
+:func:`audit` makes the window as tall as the notebook, scrolls it to its top and gives
+the ``body`` the window's height while axe runs (nothing is drawn differently), then puts
+all back (about 2-3 s a notebook). ``checked`` in its result counts the elements of the
+kit's outputs whose colour contrast axe measured and passed, so a test can tell that the
+rule looked at them at all.
 """
 from __future__ import annotations
 
@@ -46,8 +47,10 @@ def source() -> str:
 _RUN = """
 async ([scope, rules]) => {
   const options = { resultTypes: ["violations", "passes"] };
+  // only some rules: only in the kit's outputs (the page around them is not looked at)
   if (rules) options.runOnly = { type: "rule", values: rules };
-  const results = await axe.run(document, options);
+  const context = rules ? { include: [[scope]] } : document;
+  const results = await axe.run(context, options);
   const inside = (sel) => {
     let el = null;
     try { el = document.querySelector(sel); } catch (e) { return false; }
@@ -90,15 +93,17 @@ TALLEST = 16_000
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 
 
-def audit(page, scope: str = OUTPUTS, rules=None) -> dict:
-    """Run axe-core on ``page``, all of it on the screen: ``{"version", "checked", "kit":
-    [...], "outside": [...]}``, each entry a dict with the rule ``id``, ``impact``, ``help``,
-    ``target``, ``html`` and ``summary``; ``checked``: the elements in ``scope`` whose colour
-    contrast passed. ``rules`` (e.g. :data:`COLOUR_RULES`): only those rules, else all."""
+def audit(page, scope: str = OUTPUTS, rules=None, whole: bool = False) -> dict:
+    """Run axe-core on ``page``: ``{"version", "checked", "kit": [...], "outside": [...]}``,
+    each entry a dict with the rule ``id``, ``impact``, ``help``, ``target``, ``html`` and
+    ``summary``; ``checked``: the elements in ``scope`` whose colour contrast passed.
+    ``rules`` (e.g. :data:`COLOUR_RULES`): only those rules, and only in ``scope``, else
+    all rules on the whole page. ``whole``: a JupyterLab notebook all on the screen (see
+    the module), so colour contrast is measured everywhere in it."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source())
-    scroller = page.evaluate(_SCROLLER)
-    if scroller is None:   # Voila: the page itself scrolls; axe sees it as it is
+    scroller = page.evaluate(_SCROLLER) if whole else None
+    if scroller is None:   # as the page is (Voila: the page itself scrolls)
         result = page.evaluate(_RUN, [scope, list(rules) if rules else None])
     else:
         result = _run_all_on_screen(page, scope, scroller, list(rules) if rules else None)
@@ -117,16 +122,27 @@ def _run_all_on_screen(page, scope: str, scroller: dict, rules) -> dict:
             if height == page.viewport_size["height"]:
                 break
             page.set_viewport_size({"width": size["width"], "height": height})
-            page.wait_for_timeout(700)   # charts and widgets follow the new size
+            _wait_for_layout(page, height)
             scroller = {**page.evaluate(_SCROLLER), "top": scroller["top"]}
         page.evaluate(_SHOW_ALL)
-        page.wait_for_timeout(200)
         return page.evaluate(_RUN, [scope, rules])
     finally:
         if page.viewport_size != size:
             page.set_viewport_size(size)
-            page.wait_for_timeout(300)
+            _wait_for_layout(page, size["height"])
         page.evaluate(_PUT_BACK, scroller["top"])
+
+
+_LAID_OUT = """h => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+  return !!s && innerHeight === h && s.getBoundingClientRect().bottom <= h
+         && s.getBoundingClientRect().bottom > h - 200; }"""
+
+
+def _wait_for_layout(page, height: int) -> None:
+    """Wait until JupyterLab has laid the notebook out in a window ``height`` px tall (its
+    scroller ends near the window's foot; the page's text reflows with it, and axe does
+    not measure the charts' SVG text, so they need not be redrawn)."""
+    page.wait_for_function(_LAID_OUT, arg=height, timeout=10_000, polling=50)
 
 
 def report(result: dict) -> str:
