@@ -227,14 +227,17 @@ def test_ladder_table_twitter_only(small):
 def test_ladder_chart_spec_with_decisions(small):
     chart = C.ladder_chart(small, DECISIONS)
     spec = chart.to_dict()
-    enc = spec["spec"]["encoding"]
+    # one layered view as wide as its container (issue 15): the marks, then the leaders' names
+    marks, names = spec["layer"]
+    enc = marks["encoding"]
     steps = ["none", "label", "notice", "remove", "lock", "suspend"]
-    assert spec["spec"]["mark"]["type"] == "point"
+    assert marks["mark"]["type"] == "point"
     assert (enc["x"]["field"], enc["x"]["type"], enc["x"]["scale"]["domain"]) == ("action", "nominal", steps)
     assert enc["color"]["scale"] == {"domain": steps, "range": list(C.LADDER_PALETTE)}
     assert enc["xOffset"]["field"] == "who" and enc["shape"]["scale"]["domain"] == ["Twitter", "You"]
     assert {"title", "name", "level"} <= {t["field"] for t in enc["tooltip"]}
-    assert spec["facet"]["row"]["field"] == "group"
+    assert spec["width"] == "container" and "facet" not in spec
+    assert names["mark"]["type"] == "text" and names["encoding"]["text"]["field"] == "group"
     assert len(only_data(spec)) == 5 + 3
     assert C.text_alternative(chart) == (
         "Twitter took action on 2 of 3 Trump items and 2 of 2 Khamenei items; the most severe "
@@ -571,8 +574,11 @@ def test_attribution_table_without_evidence(small):
         ("counts", "tweets deleted after the @khamenei_site suspension (khamenei_ir)", 1.0, False)]
     chart = C.attribution_chart(small)
     spec = chart.to_dict()
-    assert len(spec["vconcat"]) == 2                          # counts and followers, no evidence
-    bars = spec["vconcat"][0]["layer"][0]
+    # one layered view as wide as its container (issue 15), parts under their headings
+    assert spec["width"] == "container" and "vconcat" not in spec
+    parts = sorted({d["group"] for d in only_data(spec)})
+    assert parts == ["Followers", "Reported counts"]          # counts and followers, no evidence
+    bars = spec["layer"][0]
     assert bars["mark"]["type"] == "bar" and bars["mark"]["color"] == C.LEADER_COLOURS["khamenei"]
     assert bars["encoding"]["x"]["field"] == "bar"
     assert C.text_alternative(chart) == (
@@ -585,13 +591,13 @@ def test_attribution_table_without_evidence(small):
 def test_attribution_chart_with_evidence(small_with_evidence):
     chart = C.attribution_chart(small_with_evidence, "@khamenei_site")
     spec = chart.to_dict()
-    assert len(spec["vconcat"]) == 3
-    evid = spec["vconcat"][2]
-    assert evid["mark"]["type"] == "square"
+    assert spec["width"] == "container" and "vconcat" not in spec
+    assert len({d["group"] for d in only_data(spec)}) == 3
+    evid = [layer for layer in spec["layer"] if layer["mark"]["type"] == "square"][0]
     assert evid["encoding"]["color"]["scale"] == {"domain": list(C.POINTS_TO),
                                                   "range": list(C.POINTS_TO_COLOURS)}
     assert {"claim", "claimed_by", "source_ids"} <= {t["field"] for t in evid["encoding"]["tooltip"]}
-    ev_rows = [d for d in datasets(spec) if d and d[0]["part"] == "evidence"][0]
+    ev_rows = [d for d in only_data(spec) if d["part"] == "evidence" and d["kind"] == "square"]
     assert [(d["points_to"], d["position"]) for d in ev_rows] == [("linked", 1), ("impostor", 1),
                                                                  ("linked", 2)]
     assert C.text_alternative(chart).endswith(
@@ -650,6 +656,66 @@ def test_every_chart_is_titled_described_narrow_and_offline(small_with_evidence)
         assert all(w == "container" or (isinstance(w, (int, float)) and w <= 560)
                    for w in _widths(spec)), name
         assert sum(len(d) for d in datasets(spec)) <= C.MAX_ROWS, name
+
+
+def test_every_chart_is_one_view_as_wide_as_its_container(small_with_evidence, casebook):
+    # issue 15: Vega-Lite's width="container" takes only a single or layered view, never a
+    # facet or a concatenation, so every kit chart (the ladder and attribution charts too)
+    # is one view, without a fixed width anywhere inside it
+    charts = {**all_charts(small_with_evidence),
+              "ladder (shipped)": C.ladder_chart(casebook),
+              "attribution (shipped)": C.attribution_chart(casebook)}
+    for name, chart in charts.items():
+        spec = chart.to_dict()
+        assert spec["width"] == "container", name
+        assert not {"facet", "vconcat", "hconcat", "concat", "repeat", "spec"} & set(spec), name
+        assert set(_widths(spec)) == {"container"}, name
+        for layer in spec.get("layer", []):
+            assert "layer" not in layer and "facet" not in layer, name
+
+
+def test_ladder_chart_keeps_each_leader_in_a_block_of_its_own(small):
+    # the learner's circle beside Twitter's square on the same step; each leader's items
+    # counted from the foot of its own block, its name over it, Trump's block on top
+    same = pd.DataFrame({"item_id": ["T2"], "action": ["suspend"]})
+    spec = C.ladder_chart(small, same).to_dict()
+    marks, names = spec["layer"]
+    rows = only_data(spec)
+    t2 = {d["who"]: d for d in rows if d["item_id"] == "T2"}
+    assert (t2["Twitter"]["action"], t2["You"]["action"]) == ("suspend", "suspend")
+    assert t2["Twitter"]["y"] == t2["You"]["y"]
+    assert marks["encoding"]["xOffset"]["field"] == "who"       # side by side, both visible
+    axis = marks["encoding"]["y"]["axis"]
+    block = int(axis["labelExpr"].split("%")[1])
+    trump = [d["y"] for d in rows if d["group"] == "Trump"]
+    khamenei = [d["y"] for d in rows if d["group"] == "Khamenei"]
+    assert min(trump) > max(khamenei) and max(khamenei) < block <= min(trump)
+    assert sorted({d["y"] % block for d in rows}) == sorted({d["pile"] for d in rows})
+    heads = {d["group"]: d["head"] for d in rows}
+    assert heads["Trump"] > max(trump) and max(khamenei) < heads["Khamenei"] < min(trump)
+    assert names["transform"][0]["groupby"] == ["group"]
+
+
+def test_attribution_chart_writes_each_label_in_full_and_every_evidence_row(small_with_evidence,
+                                                                            casebook):
+    rows = only_data(C.attribution_chart(small_with_evidence).to_dict())
+    titles = {d["title"] for d in rows}
+    assert {"Points to official: no claims", "Points to linked: 2 claims",
+            "Points to impostor: 1 claim", "Points to unclear: no claims"} <= titles
+    spec = C.attribution_chart(small_with_evidence).to_dict()
+    domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert [r for r in domain if r.startswith("evidence:")] == [
+        f"evidence:{p}" for p in C.POINTS_TO]                    # rows in POINTS_TO order
+    assert domain.index("§Reported counts") < domain.index("§Followers") < domain.index(
+        "§Attribution evidence: one square per claim")
+    bars = [d for d in rows if d["kind"] == "bar"]
+    for part in ("Reported counts", "Followers"):
+        assert max(d["bar"] for d in bars if d["group"] == part) == pytest.approx(0.6)
+    # the shipped case file: no measure is shortened any more (it was, to three lines)
+    shipped = C.attribution_table(casebook)
+    drawn = only_data(C.attribution_chart(casebook).to_dict())
+    figures = shipped[shipped.part == "counts"]
+    assert set(figures.label) <= {d["title"] for d in drawn}
 
 
 def test_every_chart_compiles_and_renders_offline(small_with_evidence):

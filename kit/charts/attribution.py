@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 
 import altair as alt
 import numpy as np
@@ -17,8 +16,8 @@ import pandas as pd
 from ..errors import KitDataError
 from ..words import plural
 from .frames import check_rows, ids_text
-from .style import (LABEL_LIMIT, LEADER_COLOURS, OKABE_ITO, POINTS_TO, POINTS_TO_COLOURS, WIDTH,
-                    finish, message_chart, short)
+from .style import (FILL, LEADER_COLOURS, OKABE_ITO, POINTS_TO, POINTS_TO_COLOURS, ROW_STEP,
+                    finish, grouped_rows, message_chart, row_titles, short)
 
 ATTRIBUTION_COLUMNS = ("part", "label", "value", "value_from_text", "value_text", "reported_by", "date", "points_to",
                        "claim", "claimed_by", "note", "source_ids", "position")
@@ -31,15 +30,6 @@ def _number_in_text(text) -> float:
     """The first whole number written in digits in ``text`` ("more than 80 times" -> 80), else NaN."""
     m = _NUMBER_RE.search(str(text or ""))
     return float(m.group(1).replace(",", "")) if m else math.nan
-
-
-def _wrap(text: str, width: int = 34, lines: int = 3) -> str:
-    """Wrap text into at most ``lines`` lines joined by "|" (split again by the axis labelExpr)."""
-    out = textwrap.wrap(str(text), width) or [""]
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = short(out[-1] + " …", width)
-    return "|".join(out)
 
 
 def attribution_table(casebook, handle: str = "khamenei_site") -> pd.DataFrame:
@@ -147,19 +137,32 @@ def attribution_summary(table: pd.DataFrame, handle: str = "khamenei_site") -> s
     return f"{first} {second}"
 
 
+#: The headings of the chart's parts, in the order drawn.
+_HEADINGS = {"counts": "Reported counts", "followers": "Followers",
+             "evidence": "Attribution evidence: one square per claim"}
+#: The longest bar of a part reaches this share of the chart's width (its wording after it).
+_LONGEST = 0.6
+
+
 def attribution_chart(casebook, handle: str = "khamenei_site"):
     """Who runs ``handle``? Reported figures as bars and each attribution claim as a square.
 
-    Panels (each only when it has rows): counts (e.g. Hamilton 2.0's retweets by
+    Parts (each only when it has rows): counts (e.g. Hamilton 2.0's retweets by
     state-linked accounts, by Khamenei's Farsi account, deletions), followers,
     and the evidence table (one square per claim, in a row for what it points to:
-    official, linked, impostor or unclear). Bars are in the leader's colour; the
-    figures' own wording, who reports them and sources are in the tooltips.
+    official, linked, impostor or unclear, with the number of claims). Bars are in
+    the leader's colour, each part's longest bar the same length, with the figure's
+    own wording after it; who reports them and sources are in the tooltips.
+
+    One view as wide as its container: each part under its heading, each row's label
+    written in full above its bar or squares (:func:`~kit.charts.style.grouped_rows`).
 
     >>> import kit
     >>> chart = attribution_chart(kit.load_casebook())
     >>> "@khamenei_site" in kit.charts.text_alternative(chart)
     True
+    >>> chart.to_dict()["width"]
+    'container'
     """
     table = attribution_table(casebook, handle)
     handle = handle.strip().lstrip("@")
@@ -167,59 +170,100 @@ def attribution_chart(casebook, handle: str = "khamenei_site"):
     colour = LEADER_COLOURS.get(leader, OKABE_ITO["grey"])
     title = f"Who runs @{handle}? The evidence"
     summary = attribution_summary(table, handle)
-    panels = []
-    for part, heading in (("counts", "Reported counts"), ("followers", "Followers")):
-        f = table[table["part"] == part]
-        if len(f):
-            panels.append(_figure_panel(f, part, heading, colour))
-    ev = table[table["part"] == "evidence"]
-    if len(ev):
-        panels.append(_evidence_panel(ev))
-    if not panels:
+    rows = attribution_rows(table)
+    if not len(rows):
         return message_chart(title, summary)
-    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=16)
-    return finish(chart, title, summary, "Figures as their sources word them, and each claim about "
-                                         "who runs the account")
-
-
-def _figure_panel(f: pd.DataFrame, part: str, heading: str, colour: str):
-    """Bars for the figures of one part ("counts" or "followers"), labelled as reported."""
-    rows = [f"{lab} ({rep})" if part == "followers" else lab
-            for lab, rep in zip(f["label"], f["reported_by"])]
-    f = f.assign(row=[_wrap(r) for r in rows], bar=f["value"].fillna(0.0),
-                 how=np.where(f["value_from_text"], "read from the wording (at least)",
-                              np.where(f["value"].isna(), "no number given", "as a number")))
-    base = alt.Chart(f, title=alt.Title(heading, fontSize=13, anchor="start"))
-    top = float(f["bar"].max())
-    y = alt.Y("row:N", title=None, sort=list(dict.fromkeys(f["row"])),
-              axis=alt.Axis(labelExpr="split(datum.label, '|')", labelLimit=LABEL_LIMIT + 60))
+    order = [h for h in _HEADINGS.values() if h in set(rows["group"])]
+    # the chart's rows: the evidence in the order of POINTS_TO (the data keeps its own order)
+    rank = {p: i for i, p in enumerate(POINTS_TO)}
+    in_order = rows.assign(_r=rows["points_to"].map(rank).fillna(len(rank))).sort_values(
+        "_r", kind="stable").drop(columns="_r")
+    data, y = grouped_rows(in_order, order=order)
+    data = data.sort_index()
+    x = alt.X("bar:Q", title=None, axis=None, scale=alt.Scale(domain=[0, 1], nice=False))
     tips = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("value_text:N", title="As reported"),
             alt.Tooltip("how:N", title="Bar length"),
             alt.Tooltip("reported_by:N", title="Reported by"),
             alt.Tooltip("date:T", title="As of", format="%d %b %Y"),
             alt.Tooltip("note:N", title="Note"), alt.Tooltip("source_ids:N", title="Sources")]
-    x = alt.X("bar:Q", title="Number" if part == "counts" else "Followers",
-              scale=alt.Scale(domain=[0, top * 1.5 if top > 0 else 1]), axis=alt.Axis(tickCount=4))
-    bars = base.mark_bar(color=colour).encode(x=x, y=y, tooltip=tips)
-    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+    base = alt.Chart(data)
+    figures = base.transform_filter("datum.kind == 'bar'")
+    bars = figures.mark_bar(color=colour, height=alt.RelativeBandSize(0.8)).encode(
+        x=x, y=y, tooltip=tips)
+    # the wording after its bar, cut only where wider than the rest of the chart
+    wording = figures.mark_text(align="left", baseline="middle", dx=4, fontSize=11,
+                                limit=alt.ExprRef("width * (1 - datum.bar) - 8")).encode(
         x=x, y=y, text=alt.Text("value_text:N"), tooltip=tips)
-    return (bars + text).properties(width=WIDTH - 160, height=alt.Step(40))
+    squares = base.transform_filter("datum.kind == 'square'").mark_square(
+        size=110, opacity=0.9).encode(
+        x=x, y=y,
+        color=alt.Color("points_to:N", title="Points to", legend=None,
+                        scale=alt.Scale(domain=list(POINTS_TO), range=list(POINTS_TO_COLOURS))),
+        tooltip=[alt.Tooltip("claim:N", title="Claim"),
+                 alt.Tooltip("claimed_by:N", title="Claimed by"),
+                 alt.Tooltip("points_to:N", title="Points to"),
+                 alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                 alt.Tooltip("source_ids:N", title="Sources")])
+    chart = alt.layer(bars, wording, squares, *row_titles(data, y)).properties(
+        width=FILL, height=alt.Step(ROW_STEP))
+    return finish(chart, title, summary, "Figures as their sources word them, and each claim about "
+                                         "who runs the account")
 
 
-def _evidence_panel(ev: pd.DataFrame):
-    """One square per attribution claim, in a row for what it points to."""
-    return alt.Chart(ev, title=alt.Title("Attribution evidence: one square per claim", fontSize=13,
-                                         anchor="start")) \
-        .mark_square(size=140, opacity=0.9).encode(
-            x=alt.X("position:Q", title="Number of claims", axis=alt.Axis(tickMinStep=1, format="d"),
-                    scale=alt.Scale(domain=[0, int(ev["position"].max()) + 1], nice=False)),
-            y=alt.Y("points_to:N", title="Points to", sort=list(POINTS_TO),
-                    scale=alt.Scale(domain=list(POINTS_TO))),
-            color=alt.Color("points_to:N", title="Points to", legend=None,
-                            scale=alt.Scale(domain=list(POINTS_TO), range=list(POINTS_TO_COLOURS))),
-            tooltip=[alt.Tooltip("claim:N", title="Claim"),
-                     alt.Tooltip("claimed_by:N", title="Claimed by"),
-                     alt.Tooltip("points_to:N", title="Points to"),
-                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                     alt.Tooltip("source_ids:N", title="Sources")],
-        ).properties(width=WIDTH - 160, height=alt.Step(24))
+def attribution_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows :func:`attribution_chart` draws from an :func:`attribution_table`.
+
+    Per figure a bar (``kind`` "bar"): ``bar`` is its length, as a share of the chart's
+    width (each part's largest figure at :data:`_LONGEST`; 0 where no number is given),
+    ``how`` says where the number comes from. Per claim a square (``kind`` "square") at
+    ``bar`` = its place in its row. Each row of the chart has a key (``item_id``), its
+    label (``title``: the measure, with who reports it for followers; for the evidence,
+    what the claims point to and how many there are: every value of
+    :data:`~kit.charts.style.POINTS_TO`, "no claims" where none) and its part's heading
+    (``group``).
+
+    >>> t = pd.DataFrame({"part": ["counts", "counts", "evidence"], "label": ["a", "b", "c"],
+    ...     "value": [10.0, 5.0, float("nan")], "value_from_text": [False, True, False],
+    ...     "reported_by": ["X", "Y", ""], "points_to": ["", "", "linked"], "position": [0, 0, 1]})
+    >>> r = attribution_rows(t)
+    >>> r[["kind", "title", "bar"]].values.tolist()[:4]
+    [['bar', 'a', 0.6], ['bar', 'b', 0.3], ['square', 'Points to linked: 1 claim', 0.5], ['', 'Points to official: no claims', 0.0]]
+    """
+    parts = []
+    for part in ("counts", "followers"):
+        f = table[table["part"] == part]
+        if not len(f):
+            continue
+        value = f["value"].fillna(0.0).astype("float64")
+        top = float(value.max())
+        labels = [f"{lab} ({rep})" if part == "followers" else str(lab)
+                  for lab, rep in zip(f["label"], f["reported_by"])]
+        parts.append(f.assign(
+            group=_HEADINGS[part], item_id=[f"{part}{i}" for i in range(len(f))], title=labels,
+            kind="bar", bar=value / top * _LONGEST if top > 0 else 0.0,
+            how=np.where(f["value_from_text"], "read from the wording (at least)",
+                         np.where(f["value"].isna(), "no number given", "as a number"))))
+    ev = table[table["part"] == "evidence"]
+    if len(ev):
+        counts = ev["points_to"].value_counts()
+        slots = int(ev["position"].max()) + 1
+        label = {p: f"Points to {p}: " + (plural(int(counts[p]), "claim") if p in counts.index
+                                         else "no claims") for p in POINTS_TO}
+        known = ev["points_to"].isin(POINTS_TO)
+        others = [p for p in dict.fromkeys(ev.loc[~known, "points_to"])]
+        label.update({p: f"Points to {p}: {plural(int(counts[p]), 'claim')}" for p in others})
+        empty = pd.DataFrame({"part": "evidence", "position": 0, "value_from_text": False,
+                              "points_to": [p for p in POINTS_TO if p not in counts.index]})
+        claims = ev.assign(kind="square", bar=ev["position"] / slots)
+        rows = pd.concat([claims, empty.assign(kind="", bar=0.0)], ignore_index=True)
+        parts.append(rows.assign(
+            group=_HEADINGS["evidence"], item_id="evidence:" + rows["points_to"].astype(str),
+            title=rows["points_to"].map(label)))
+    if not parts:
+        return pd.DataFrame(columns=list(ATTRIBUTION_COLUMNS) + ["group", "item_id", "title",
+                                                                  "kind", "bar", "how"])
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("label", "value_text", "reported_by", "claim", "claimed_by", "note", "source_ids",
+                "how"):
+        out[col] = out[col].fillna("") if col in out else ""
+    return out.reset_index(drop=True)

@@ -15,8 +15,8 @@ from ..casebook import LEADER_NAMES, LEADERS
 from ..errors import KitDataError
 from ..words import not_on_ladder, plural
 from .frames import check_rows, ids_text, ladder_frame, require
-from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, FILL, LABEL_LIMIT, MAX_ROWS, WIDTH,
-                    finish, group_order, ladder_scale, leader_name, message_chart, row_header)
+from .style import (EVENT_COLOURS, EVENT_KINDS, EVENT_SHAPES, FILL, LABEL_LIMIT, MAX_ROWS,
+                    finish, group_order, ladder_scale, leader_name, message_chart)
 
 #: event_type values that are an enforcement action by someone.
 _ENFORCEMENT = frozenset({"label", "notice", "removal", "lock", "suspension", "reinstatement",
@@ -352,12 +352,18 @@ def ladder_chart(casebook, decisions=None, label: str = "You"):
     Steps come from ``casebook.ladder`` (all shown, even empty ones); each item is
     a mark piled up at its step, coloured by the ladder's ordered scheme. With
     ``decisions`` (``item_id``, ``action``; e.g. ``DecisionLog.table()``) the
-    learner's choice is shown next to Twitter's, as circles labelled ``label``.
+    learner's choice is shown next to Twitter's, as circles labelled ``label``
+    (beside Twitter's square on the same step, so both stay visible where they agree).
+
+    One view as wide as its container: each leader's piles in a block of their own,
+    one above the other, with the leader's name in bold over the block and the count
+    of items on the left axis (the y field ``y`` is the item's place in its pile plus
+    its block's offset, see :func:`ladder_blocks`).
 
     >>> import kit
     >>> spec = ladder_chart(kit.load_casebook()).to_dict()
-    >>> spec["spec"]["encoding"]["x"]["field"], spec["spec"]["encoding"]["color"]["field"]
-    ('action', 'action')
+    >>> spec["width"], spec["layer"][0]["encoding"]["x"]["field"]
+    ('container', 'action')
     """
     ladder = ladder_frame(casebook)
     table = ladder_table(casebook, decisions, label)
@@ -368,11 +374,17 @@ def ladder_chart(casebook, decisions=None, label: str = "You"):
     steps = list(casebook.ladder)
     who = ["Twitter", label] if decisions is not None else ["Twitter"]
     top = max(2, int(table["pile"].max()))
+    groups = group_order(table["group"])
+    data, block = ladder_blocks(table, groups, top)
+    ticks = list(range(0, top + 1, max(1, math.ceil(top / 8))))
+    values = [b * block + v for b in range(len(groups)) for v in ticks]
+    y_scale = alt.Scale(domain=[-0.5, len(groups) * block - 0.5], nice=False, zero=False)
+    y_axis = alt.Axis(values=values, labelExpr=f"datum.value % {block}", format="d")
+    y = alt.Y("y:Q", title="Items", scale=y_scale, axis=y_axis)
+    x = alt.X("action:N", title="Enforcement ladder (mildest to most severe)",
+              scale=alt.Scale(domain=steps), sort=steps, axis=alt.Axis(labelAngle=0))
     encoding = dict(
-        x=alt.X("action:N", title="Enforcement ladder (mildest to most severe)",
-                scale=alt.Scale(domain=steps), sort=steps, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("pile:Q", title="Items", scale=alt.Scale(domain=[0, top + 0.5], nice=False),
-                axis=alt.Axis(values=list(range(0, top + 1, max(1, math.ceil(top / 8)))), format="d")),
+        x=x, y=y,
         color=alt.Color("action:N", title="Step", scale=ladder_scale(ladder), sort=steps,
                         legend=None),
         shape=alt.Shape("who:N", title="Decided by",
@@ -386,9 +398,33 @@ def ladder_chart(casebook, decisions=None, label: str = "You"):
     )
     if decisions is not None:
         encoding["xOffset"] = alt.XOffset("who:N", sort=who, scale=alt.Scale(domain=who))
-    chart = alt.Chart(table).mark_point(filled=True, size=90, opacity=0.9).encode(**encoding) \
-        .properties(width=WIDTH, height=min(400, 16 * top + 16)).facet(
-            row=alt.Row("group:N", sort=group_order(table["group"]), header=row_header()),
-            spacing=10)
+    base = alt.Chart(data)
+    marks = base.mark_point(filled=True, size=90, opacity=0.9).encode(**encoding)
+    # each leader's name in bold over its block (from the same data: no second dataset)
+    names = base.transform_aggregate(head="max(head)", groupby=["group"]).mark_text(
+        align="left", baseline="middle", dx=4, fontSize=13, fontWeight="bold",
+    ).encode(x=alt.value(0), y=alt.Y("head:Q", title="Items", scale=y_scale, axis=y_axis),
+             text=alt.Text("group:N"))
+    height = len(groups) * min(400 + 40, 16 * block + 8)
+    chart = alt.layer(marks, names).properties(width=FILL, height=height)
     subtitle = ("Squares: Twitter; circles: " + label) if decisions is not None else None
     return finish(chart, title, summary, subtitle)
+
+
+def ladder_blocks(table: pd.DataFrame, groups: list, top: int):
+    """:func:`ladder_table` rows placed in one view, one block per leader: ``(data, block)``.
+
+    ``block`` is a block's height in items (the tallest pile, a line for the leader's
+    name and a gap); ``data`` adds ``y``, the item's place in its pile counted from its
+    block's foot (the first leader's block on top), and ``head``, where its leader's name
+    is written.
+
+    >>> t = pd.DataFrame({"group": ["Trump", "Khamenei"], "pile": [1, 2]})
+    >>> data, block = ladder_blocks(t, ["Trump", "Khamenei"], 2)
+    >>> block, data["y"].tolist(), data["head"].tolist()
+    (4, [5, 2], [7.0, 3.0])
+    """
+    block = top + 2
+    foot = table["group"].map({g: (len(groups) - 1 - i) * block for i, g in enumerate(groups)})
+    return table.assign(y=(foot + table["pile"]).astype("int64"),
+                        head=(foot + top + 1).astype("float64")), block

@@ -227,14 +227,15 @@ def _title_lines(title) -> tuple:
     return lines[0], " ".join(lines[1:])
 
 
-def grouped_rows(table: pd.DataFrame, group: str = "group"):
+def grouped_rows(table: pd.DataFrame, group: str = "group", order=None):
     """Rows grouped by leader in one view (instead of one panel per leader, which cannot
     take the width of its container): ``(data, y)``.
 
     ``data`` is ``table`` with a ``row`` key per item (its ``item_id``) and its title in
     one or two lines (``title_1``, ``title_2``); ``y`` is the shared y encoding, one band
     per line: every group's header ("§" and its name), then per item its title's lines
-    ("t1:" and "t2:" and the id) and its marks (the id), in the kit's leader order.
+    ("t1:" and "t2:" and the id) and its marks (the id), in the kit's leader order (or
+    the groups in ``order``, when given).
     :func:`row_titles` draws the titles and the group names.
 
     >>> t = pd.DataFrame({"group": ["Khamenei", "Trump"], "item_id": ["K1", "T1"],
@@ -250,7 +251,7 @@ def grouped_rows(table: pd.DataFrame, group: str = "group"):
     data["title_2"] = [b for _, b in lines]
     two = set(data.loc[data["title_2"] != "", ROW])
     domain = []
-    for g in group_order(data[group]):
+    for g in (group_order(data[group]) if order is None else order):
         domain.append(f"§{g}")
         for r in dict.fromkeys(data.loc[data[group] == g, ROW]):
             domain += [f"t1:{r}"] + ([f"t2:{r}"] if r in two else []) + [r]

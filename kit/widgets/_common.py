@@ -76,7 +76,8 @@ STYLE = """
 .kit-app details.kit-explorer-text-fold > summary { cursor: pointer; padding: 2px 0; font-weight: 600;
   color: var(--jp-content-link-color); }
 .kit-app .kit-saved-line { color: var(--jp-ui-font-color1); font-weight: 600; }
-.kit-app .kit-saved-line.kit-unsaved { color: var(--jp-warn-color1); }
+.kit-app .kit-saved-line.kit-unsaved { color: var(--jp-ui-font-color1); padding-left: 6px;
+  border-left: 4px solid var(--jp-warn-color1); }  /* orange text is too faint on white */
 @media (prefers-reduced-motion: reduce) { .kit-app .kit-explained:hover .kit-explain {
   transition-delay: 0s; } }
 </style>

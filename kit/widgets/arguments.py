@@ -32,7 +32,8 @@ _STYLE = """<style>
 .kit-args-entry {margin-bottom: 6px;}
 .kit-args-entry blockquote {margin: 3px 0 3px 6px; padding-left: 6px;
   border-left: 3px solid var(--jp-border-color1);}
-.kit-args-note {color: var(--jp-warn-color0); margin: 2px 0;}
+.kit-args-note {color: var(--jp-ui-font-color1); margin: 2px 0; padding-left: 6px;
+  border-left: 3px solid var(--jp-warn-color1);}
 .kit-args-this {font-weight: bold;}
 </style>"""
 

@@ -142,13 +142,15 @@ def measure(page) -> dict:
     return page.evaluate(MEASURE)
 
 
-def set_theme(view, theme: str) -> None:
-    """Switch a JupyterLab page to ``theme`` (LIGHT or DARK) and wait until it shows."""
+def set_theme(view, theme: str, repaint_ms: int = 500) -> None:
+    """Switch a JupyterLab page to ``theme`` (LIGHT or DARK) and wait until it shows (its
+    style sheet loaded), then ``repaint_ms`` for charts and widgets to repaint."""
     view.page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', "
                        "{theme: t})", theme)
     view.page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
                                 timeout=30_000)
-    view.page.wait_for_timeout(500)   # let charts and widgets repaint
+    if repaint_ms:
+        view.page.wait_for_timeout(repaint_ms)
 
 
 def settle_after_resize(page) -> None:

@@ -4,6 +4,15 @@
   kit's outputs in any notebook run in JupyterLab, nor in the Voila apps (the desk before
   and after the name is given, the PolicyLab); violations in JupyterLab's or Voila's own
   page are printed as information only.
+* In JupyterLab's dark theme, on the notebooks with the most kit output (the desk in
+  notebook 3, the comparison charts in 4, the PolicyLab in 5, the attribution board and
+  chart in 6: the pages the light run left open, switched to dark and back), axe runs the
+  rules a theme can change (:data:`~browser.harness.axe.COLOUR_RULES`: colour contrast,
+  links told apart from text; the others ran in the light theme on the same outputs),
+  with the whole notebook on the screen so that every text of the kit's outputs is
+  measured (axe measures no contrast at all in JupyterLab as it stands, see
+  :mod:`browser.harness.axe`); a probe, dark grey text added to the last output, must be
+  found.
 * A whole decision on a content-noted item in notebook 3's desk, with the keyboard alone:
   open the fold (a button saying whether it is open), read a rule's explanation on focus,
   tick it, choose an action in the ladder's one radio group with the arrow keys (which
@@ -19,6 +28,7 @@ import uuid
 import pytest
 
 from .harness import axe, notebooks
+from .layout_probe import DARK, LIGHT, set_theme
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +47,42 @@ def test_axe_finds_nothing_in_the_kit_outputs_in_jupyterlab(lab, notebook_name):
     problems = view.problems()
     assert not problems, f"{notebook_name} did not run cleanly:\n- " + "\n- ".join(problems)
     _fail_on_kit_violations(f"{notebook_name} in JupyterLab", axe.audit(view.page))
+
+
+#: The apps (or, for the comparison charts, the fixture) of the notebooks checked again in
+#: the dark theme.
+DARK_CHECKED = ("DecisionDesk", "compare", "PolicyLab", "AttributionBoard")
+
+
+@pytest.mark.parametrize("which", DARK_CHECKED)
+def test_axe_finds_nothing_in_the_kit_outputs_in_the_dark_theme(lab, request, which):
+    axe.source()
+    name = (request.getfixturevalue("compare_notebook") if which == "compare"
+            else notebooks.notebook_or_missing(which))
+    view = lab.run(name)   # the page the light run used: already run and drawn
+    page = view.page
+    # axe reads computed styles: no need to wait for charts to repaint
+    set_theme(view, DARK, repaint_ms=0)
+    try:
+        assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
+        # a probe: text in a fixed dark grey, readable on white, not on the dark theme
+        page.evaluate(_DARK_PROBE)
+        result = axe.audit(page, rules=axe.COLOUR_RULES, whole=True)
+    finally:
+        page.evaluate("() => document.getElementById('kit-axe-probe-dark')?.remove()")
+        set_theme(view, LIGHT, repaint_ms=0)
+    probe = [v for v in result["kit"] if "kit-axe-probe-dark" in v["target"]]
+    assert [v["id"] for v in probe] == ["color-contrast"], axe.report(result)
+    result["kit"] = [v for v in result["kit"] if v not in probe]
+    # the colour-contrast rule really measured the kit's texts (not only JupyterLab's)
+    assert result["checked"] >= 20, f"{name}: {axe.report(result)}"
+    _fail_on_kit_violations(f"{name} in JupyterLab's dark theme", result)
+
+
+_DARK_PROBE = """() => { const outputs = document.querySelectorAll('.jp-OutputArea-output');
+  const p = document.createElement('p'); p.id = 'kit-axe-probe-dark';
+  p.textContent = 'Dark grey text'; p.style.color = '#333';
+  outputs[outputs.length - 1].appendChild(p); }"""
 
 
 def test_axe_counts_a_violation_in_an_output_as_the_kits(lab, desk_notebook):

@@ -6,7 +6,10 @@ charts at full width, no white box in the dark theme.
   the comparison charts and the class dashboard.
 * After a control of the PolicyLab changes, far down its controls, its headline (what
   the change did) is on the screen, in JupyterLab and in Voila.
-* Every kit chart on those pages is at least 80% as wide as the box it is shown in.
+* Every kit chart on those pages and in notebook 6 (the attribution board and chart) is at
+  least 80% as wide as the box it is shown in; so is the ladder chart, which no notebook
+  shows (it would give Twitter's actions away before lesson 3): it is drawn in a cell
+  added to notebook 6's page for the test, and removed again.
 * In JupyterLab's dark theme no chart has a white background and chart text is light.
 
 Measurements come from :mod:`.layout_probe` (the same as the screenshots' JSON files).
@@ -69,7 +72,7 @@ def _cut_in(measures, only_lab: bool):
     return cut
 
 
-@pytest.mark.parametrize("which", ["PolicyLab", "compare", "ClassDashboard"])
+@pytest.mark.parametrize("which", ["PolicyLab", "compare", "ClassDashboard", "AttributionBoard"])
 def test_nothing_is_cut_at_1024(lab, narrow, request, which):
     view = narrow(_charts_page(lab, request, which))
     measures = _scroll_through(view.page, ".kit-lab, .kit-chart, .jp-OutputArea-output .vega-embed")
@@ -78,17 +81,61 @@ def test_nothing_is_cut_at_1024(lab, narrow, request, which):
         map(str, cut))
 
 
-@pytest.mark.parametrize("which", ["PolicyLab", "compare", "ClassDashboard"])
-def test_charts_fill_their_box_at_1024(lab, narrow, request, which):
-    view = narrow(_charts_page(lab, request, which))
+def _thin_charts(view, selector=".kit-chart, .jp-OutputArea-output .vega-embed") -> dict:
+    """The charts on the page (by title) narrower than MIN_SHARE of their box, and all."""
     charts = {}
-    for m in _scroll_through(view.page, ".kit-chart, .jp-OutputArea-output .vega-embed"):
+    for m in _scroll_through(view.page, selector):
         for c in m["charts"]:
             charts[c["title"]] = c
     assert charts, f"{view.name}: no chart drawn"
-    thin = {t: f"{c['chart']['width']} of {c['box']['width']} px ({c['share']}%)"
-            for t, c in charts.items() if c["share"] < MIN_SHARE}
+    return {t: f"{c['chart']['width']} of {c['box']['width']} px ({c['share']}%)"
+            for t, c in charts.items() if c["share"] < MIN_SHARE}, charts
+
+
+@pytest.mark.parametrize("which", ["PolicyLab", "compare", "ClassDashboard", "AttributionBoard"])
+def test_charts_fill_their_box_at_1024(lab, narrow, request, which):
+    view = narrow(_charts_page(lab, request, which))
+    thin, _ = _thin_charts(view)
     assert not thin, f"{view.name} at 1024×700: charts narrower than {MIN_SHARE}% of their box: {thin}"
+
+
+#: The cell added to notebook 6's page: the ladder with a learner's decisions beside Twitter's.
+LADDER_CELL = ("kit.widgets.show_chart(kit.charts.ladder_chart(cb, "
+               "cb.items[['item_id']].head(8).assign(action='lock')))")
+
+_ADD_CELL = """async ([code]) => {
+  const app = window.jupyterapp, panel = app.shell.currentWidget, nb = panel.content;
+  app.shell.activateById(panel.id);
+  nb.activeCellIndex = nb.widgets.length - 1;
+  await app.commands.execute('notebook:insert-cell-below');
+  nb.activeCell.model.sharedModel.setSource(code);
+  nb.activeCell.node.id = 'kit-test-added-cell';
+  await app.commands.execute('notebook:run-cell');
+}"""
+
+_REMOVE_CELL = """() => {
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+  const i = nb.widgets.findIndex(c => c.node.id === 'kit-test-added-cell');
+  if (i >= 0) { nb.activeCellIndex = i; return app.commands.execute('notebook:delete-cell'); }
+}"""
+
+
+def test_the_ladder_chart_fills_its_box_at_1024(lab, narrow):
+    view = narrow(lab.run(notebook_or_missing("AttributionBoard")))
+    page = view.page
+    added = "#kit-test-added-cell .jp-OutputArea-output .vega-embed"
+    try:
+        page.evaluate(_ADD_CELL, [LADDER_CELL])
+        page.locator(f"{added} svg.marks, {added} canvas.marks").first.wait_for(timeout=60_000)
+        thin, charts = _thin_charts(view, added)
+        ladder = [t for t in charts if t.startswith("Where the items landed")]
+        assert ladder, f"the ladder chart was not drawn: {list(charts)}"
+        assert not [t for t in thin if t in ladder], (
+            f"the ladder chart at 1024×700 is narrower than {MIN_SHARE}% of its box: {thin}")
+    finally:
+        page.evaluate(_REMOVE_CELL)
+        page.wait_for_function("() => !document.getElementById('kit-test-added-cell')",
+                               timeout=10_000)
 
 
 def _change_far_down(view):

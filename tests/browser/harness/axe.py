@@ -9,6 +9,15 @@ fail when KIT_REQUIRE_BROWSER=1 (as in CI).
 element inside one of the kit's output areas (``scope``, by default every output area
 of the notebook or Voila page) fail the test; the rest (JupyterLab's or Voila's own
 page) are only reported, as information, by :func:`report`.
+
+In JupyterLab, axe checks colour contrast only where the notebook is on the screen, and
+not at all as JupyterLab lays its page out (its ``body`` is 0 px tall with ``overflow:
+hidden``, so axe takes every element as clipped away): with ``whole=True``,
+:func:`audit` makes the window as tall as the notebook, scrolls it to its top and gives
+the ``body`` the window's height while axe runs (nothing is drawn differently), then puts
+all back (about 2-3 s a notebook). ``checked`` in its result counts the elements of the
+kit's outputs whose colour contrast axe measured and passed, so a test can tell that the
+rule looked at them at all.
 """
 from __future__ import annotations
 
@@ -36,8 +45,12 @@ def source() -> str:
 
 
 _RUN = """
-async ([scope]) => {
-  const results = await axe.run(document, { resultTypes: ["violations"] });
+async ([scope, rules]) => {
+  const options = { resultTypes: ["violations", "passes"] };
+  // only some rules: only in the kit's outputs (the page around them is not looked at)
+  if (rules) options.runOnly = { type: "rule", values: rules };
+  const context = rules ? { include: [[scope]] } : document;
+  const results = await axe.run(context, options);
   const inside = (sel) => {
     let el = null;
     try { el = document.querySelector(sel); } catch (e) { return false; }
@@ -54,21 +67,82 @@ async ([scope]) => {
                  kit: node.target.length === 1 ? inside(last) : false });
     }
   }
-  return { version: axe.version, found: out };
+  const checked = results.passes.filter(v => v.id === "color-contrast")
+    .flatMap(v => v.nodes).filter(n => n.target.length === 1 && inside(String(n.target[0])))
+    .length;
+  return { version: axe.version, found: out, checked };
 }
 """
 
+#: JavaScript: the notebook's scroller (JupyterLab), its height and scroll position;
+#: null on a page without one (Voila scrolls the page itself).
+_SCROLLER = """() => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+  if (!s) return null; const r = s.getBoundingClientRect();
+  return { needed: Math.ceil(innerHeight - r.height + s.scrollHeight), top: s.scrollTop }; }"""
+_SHOW_ALL = """() => { document.body.style.height = '100vh';
+  const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+  if (s) s.scrollTop = 0; }"""
+_PUT_BACK = """top => { document.body.style.height = '';
+  const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+  if (s) s.scrollTop = top; }"""
+#: The tallest window :func:`audit` asks for (a taller notebook is checked down to there).
+TALLEST = 16_000
 
-def audit(page, scope: str = OUTPUTS) -> dict:
-    """Run axe-core on ``page``: ``{"version", "kit": [...], "outside": [...]}``, each entry a
-    dict with the rule ``id``, ``impact``, ``help``, ``target``, ``html`` and ``summary``."""
+
+#: The rules whose outcome depends on the page's colours (what a theme changes).
+COLOUR_RULES = ("color-contrast", "link-in-text-block")
+
+
+def audit(page, scope: str = OUTPUTS, rules=None, whole: bool = False) -> dict:
+    """Run axe-core on ``page``: ``{"version", "checked", "kit": [...], "outside": [...]}``,
+    each entry a dict with the rule ``id``, ``impact``, ``help``, ``target``, ``html`` and
+    ``summary``; ``checked``: the elements in ``scope`` whose colour contrast passed.
+    ``rules`` (e.g. :data:`COLOUR_RULES`): only those rules, and only in ``scope``, else
+    all rules on the whole page. ``whole``: a JupyterLab notebook all on the screen (see
+    the module), so colour contrast is measured everywhere in it."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source())
-    result = page.evaluate(_RUN, [scope])
+    scroller = page.evaluate(_SCROLLER) if whole else None
+    if scroller is None:   # as the page is (Voila: the page itself scrolls)
+        result = page.evaluate(_RUN, [scope, list(rules) if rules else None])
+    else:
+        result = _run_all_on_screen(page, scope, scroller, list(rules) if rules else None)
     found = result["found"]
-    return {"version": result["version"],
+    return {"version": result["version"], "checked": result["checked"],
             "kit": [v for v in found if v["kit"]],
             "outside": [v for v in found if not v["kit"]]}
+
+
+def _run_all_on_screen(page, scope: str, scroller: dict, rules) -> dict:
+    """:data:`_RUN` on a JupyterLab notebook made as tall as the window (see the module)."""
+    size = page.viewport_size
+    try:
+        for _ in range(3):   # outputs may grow once laid out again; follow them
+            height = min(TALLEST, max(size["height"], scroller["needed"]))
+            if height == page.viewport_size["height"]:
+                break
+            page.set_viewport_size({"width": size["width"], "height": height})
+            _wait_for_layout(page, height)
+            scroller = {**page.evaluate(_SCROLLER), "top": scroller["top"]}
+        page.evaluate(_SHOW_ALL)
+        return page.evaluate(_RUN, [scope, rules])
+    finally:
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
+            _wait_for_layout(page, size["height"])
+        page.evaluate(_PUT_BACK, scroller["top"])
+
+
+_LAID_OUT = """h => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+  return !!s && innerHeight === h && s.getBoundingClientRect().bottom <= h
+         && s.getBoundingClientRect().bottom > h - 200; }"""
+
+
+def _wait_for_layout(page, height: int) -> None:
+    """Wait until JupyterLab has laid the notebook out in a window ``height`` px tall (its
+    scroller ends near the window's foot; the page's text reflows with it, and axe does
+    not measure the charts' SVG text, so they need not be redrawn)."""
+    page.wait_for_function(_LAID_OUT, arg=height, timeout=10_000, polling=50)
 
 
 def report(result: dict) -> str:
@@ -78,7 +152,8 @@ def report(result: dict) -> str:
                 f"      {v['html']}\n      {v['summary']}".rstrip() for v in entries]
 
     out = [f"axe-core {result['version']}: {len(result['kit'])} violation(s) in the kit's "
-           f"outputs, {len(result['outside'])} outside them"]
+           f"outputs, {len(result['outside'])} outside them; colour contrast passed on "
+           f"{result.get('checked', 0)} element(s) of the kit's outputs"]
     if result["kit"]:
         out += ["in the kit's outputs:"] + lines(result["kit"])
     if result["outside"]:
