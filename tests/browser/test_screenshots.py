@@ -1,7 +1,8 @@
 """Screenshots of the apps and charts, for people to look at (issue 15: "before and after").
 
 The desk (notebook 3), the PolicyLab (notebook 5), the case explorer (notebook 1), the
-comparison charts (notebook 4) and the class dashboard (notebook 8) in JupyterLab at
+comparison charts (notebook 4), the attribution board and chart (notebook 6) and the class
+dashboard (notebook 8) in JupyterLab at
 1366×900 and 1024×700 (light theme), once more at 1366×900 in the dark theme, and the
 Voila pages of the desk and the PolicyLab at both sizes. PNG files and a JSON file of
 measurements per page (app heights, chart widths and their container's, cut labels,
@@ -38,7 +39,8 @@ SUBJECTS = (".kit-app", ".jp-OutputArea-output .vega-embed:not(.kit-app .vega-em
 
 #: (short name, how the notebook is found) for the JupyterLab pages.
 NOTEBOOKS = (("explorer", "CaseExplorer"), ("desk", "DecisionDesk"), ("compare", None),
-             ("lab", "PolicyLab"), ("dashboard", "ClassDashboard"))
+             ("lab", "PolicyLab"), ("attribution", "AttributionBoard"),
+             ("dashboard", "ClassDashboard"))
 
 
 def _size_name(size) -> str:
