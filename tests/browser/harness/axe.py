@@ -12,7 +12,8 @@ page) are only reported, as information, by :func:`report`.
 
 In JupyterLab, axe checks colour contrast only where the notebook is on the screen, and
 not at all as JupyterLab lays its page out (its ``body`` is 0 px tall with ``overflow:
-hidden``, so axe takes every element as clipped away): with ``whole=True``,
+hidden``, so axe takes every element as clipped away); in Voila, only the part of the
+page's scrolling panel on the screen. With ``whole=True``,
 :func:`audit` makes the window as tall as the notebook, scrolls it to its top and gives
 the ``body`` the window's height while axe runs (nothing is drawn differently), then puts
 all back (about 2-3 s a notebook). ``checked`` in its result counts the elements of the
@@ -74,17 +75,19 @@ async ([scope, rules]) => {
 }
 """
 
-#: JavaScript: the notebook's scroller (JupyterLab), its height and scroll position;
-#: null on a page without one (Voila scrolls the page itself).
-_SCROLLER = """() => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+#: The element that scrolls a notebook: JupyterLab's notebook panel, Voila's rendered cells.
+_SCROLLERS = ".jp-NotebookPanel .jp-WindowedPanel-outer, #rendered_cells"
+#: JavaScript: the notebook's scroller, its height and scroll position; null on a page
+#: without one.
+_SCROLLER = """() => { const s = document.querySelector(SCROLLERS);
   if (!s) return null; const r = s.getBoundingClientRect();
-  return { needed: Math.ceil(innerHeight - r.height + s.scrollHeight), top: s.scrollTop }; }"""
+  return { needed: Math.ceil(innerHeight - r.height + s.scrollHeight), top: s.scrollTop }; }""".replace("SCROLLERS", repr(_SCROLLERS))
 _SHOW_ALL = """() => { document.body.style.height = '100vh';
-  const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
-  if (s) s.scrollTop = 0; }"""
+  const s = document.querySelector(SCROLLERS);
+  if (s) s.scrollTop = 0; }""".replace("SCROLLERS", repr(_SCROLLERS))
 _PUT_BACK = """top => { document.body.style.height = '';
-  const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
-  if (s) s.scrollTop = top; }"""
+  const s = document.querySelector(SCROLLERS);
+  if (s) s.scrollTop = top; }""".replace("SCROLLERS", repr(_SCROLLERS))
 #: The tallest window :func:`audit` asks for (a taller notebook is checked down to there).
 TALLEST = 16_000
 
@@ -98,12 +101,12 @@ def audit(page, scope: str = OUTPUTS, rules=None, whole: bool = False) -> dict:
     each entry a dict with the rule ``id``, ``impact``, ``help``, ``target``, ``html`` and
     ``summary``; ``checked``: the elements in ``scope`` whose colour contrast passed.
     ``rules`` (e.g. :data:`COLOUR_RULES`): only those rules, and only in ``scope``, else
-    all rules on the whole page. ``whole``: a JupyterLab notebook all on the screen (see
-    the module), so colour contrast is measured everywhere in it."""
+    all rules on the whole page. ``whole``: the notebook (JupyterLab, or a Voila page) all
+    on the screen (see the module), so colour contrast is measured everywhere in it."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source())
     scroller = page.evaluate(_SCROLLER) if whole else None
-    if scroller is None:   # as the page is (Voila: the page itself scrolls)
+    if scroller is None:   # as the page is
         result = page.evaluate(_RUN, [scope, list(rules) if rules else None])
     else:
         result = _run_all_on_screen(page, scope, scroller, list(rules) if rules else None)
@@ -114,7 +117,7 @@ def audit(page, scope: str = OUTPUTS, rules=None, whole: bool = False) -> dict:
 
 
 def _run_all_on_screen(page, scope: str, scroller: dict, rules) -> dict:
-    """:data:`_RUN` on a JupyterLab notebook made as tall as the window (see the module)."""
+    """:data:`_RUN` on a notebook made as tall as the window (see the module)."""
     size = page.viewport_size
     try:
         for _ in range(3):   # outputs may grow once laid out again; follow them
@@ -133,13 +136,13 @@ def _run_all_on_screen(page, scope: str, scroller: dict, rules) -> dict:
         page.evaluate(_PUT_BACK, scroller["top"])
 
 
-_LAID_OUT = """h => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+_LAID_OUT = """h => { const s = document.querySelector(SCROLLERS);
   return !!s && innerHeight === h && s.getBoundingClientRect().bottom <= h
-         && s.getBoundingClientRect().bottom > h - 200; }"""
+         && s.getBoundingClientRect().bottom > h - 200; }""".replace("SCROLLERS", repr(_SCROLLERS))
 
 
 def _wait_for_layout(page, height: int) -> None:
-    """Wait until JupyterLab has laid the notebook out in a window ``height`` px tall (its
+    """Wait until JupyterLab (or Voila) has laid the notebook out in a window ``height`` px tall (its
     scroller ends near the window's foot; the page's text reflows with it, and axe does
     not measure the charts' SVG text, so they need not be redrawn)."""
     page.wait_for_function(_LAID_OUT, arg=height, timeout=10_000, polling=50)
