@@ -43,8 +43,8 @@ LAYOUT_STYLE = """
   margin: -4px -8px -4px -12px; padding: 4px 8px; }
 .kit-lab .kit-lab-flash-0, .kit-lab .kit-lab-flash-1 { animation: kit-lab-flash 1.6s ease-out; }
 .kit-lab .kit-lab-flash-1 { animation-name: kit-lab-flash-again; }
-@keyframes kit-lab-flash { from { background: var(--jp-brand-color3); } to { background: var(--jp-layout-color1); } }
-@keyframes kit-lab-flash-again { from { background: var(--jp-brand-color3); } to { background: var(--jp-layout-color1); } }
+@keyframes kit-lab-flash { from { background: var(--jp-layout-color3); } to { background: var(--jp-layout-color1); } }
+@keyframes kit-lab-flash-again { from { background: var(--jp-layout-color3); } to { background: var(--jp-layout-color1); } }
 @media (prefers-reduced-motion: reduce) {
   .kit-lab .kit-lab-flash-0, .kit-lab .kit-lab-flash-1 { animation: none; } }
 .kit-lab .kit-lab-grid { display: grid !important; gap: 0 12px; width: 100%;

@@ -142,6 +142,18 @@ def measure(page) -> dict:
     return page.evaluate(MEASURE)
 
 
+#: JavaScript: whether the notebook's background (the first one set, from the notebook up)
+#: is light, as ``light`` (true or false) asks.
+_THEME_APPLIED = """light => {
+  let el = document.querySelector('.jp-NotebookPanel-notebook') || document.body;
+  for (; el; el = el.parentElement) {
+    const m = getComputedStyle(el).backgroundColor.match(/[0-9.]+/g);
+    if (!m || (m.length > 3 && Number(m[3]) === 0)) continue;
+    return ((Number(m[0]) + Number(m[1]) + Number(m[2])) / 3 > 128) === light;
+  }
+  return false; }"""
+
+
 def set_theme(view, theme: str, repaint_ms: int = 500) -> None:
     """Switch a JupyterLab page to ``theme`` (LIGHT or DARK) and wait until it shows (its
     style sheet loaded), then ``repaint_ms`` for charts and widgets to repaint."""
@@ -149,6 +161,8 @@ def set_theme(view, theme: str, repaint_ms: int = 500) -> None:
                        "{theme: t})", theme)
     view.page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
                                 timeout=30_000)
+    # and until its colours apply: the notebook's background is dark in a dark theme
+    view.page.wait_for_function(_THEME_APPLIED, arg=theme == LIGHT, timeout=30_000)
     if repaint_ms:
         view.page.wait_for_timeout(repaint_ms)
 

@@ -13,7 +13,8 @@
   with the whole notebook on the screen so that every text of the kit's outputs is
   measured (axe measures no contrast at all in JupyterLab as it stands, see
   :mod:`browser.harness.axe`); a probe, dark grey text added to the last output, must be
-  found.
+  found. The PolicyLab's headline is held at the first frame of the flash it shows after
+  each change, so its text is measured on that background too.
 * A whole decision on a content-noted item in notebook 3's desk, with the keyboard alone:
   open the fold (a button saying whether it is open), read a rule's explanation on focus,
   tick it, choose an action in the ladder's one radio group with the arrow keys (which
@@ -71,8 +72,12 @@ def test_axe_finds_nothing_in_the_kit_outputs_in_the_dark_theme(lab, request, wh
         assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
         # a probe: text in a fixed dark grey, readable on white, not on the dark theme
         page.evaluate(_DARK_PROBE)
+        # the PolicyLab's headline held at the first frame of its flash (it flashes after
+        # every change): its text must be readable then too
+        page.evaluate(_HOLD_FLASH, True)
         result = axe.audit(page, rules=axe.COLOUR_RULES, whole=True)
     finally:
+        page.evaluate(_HOLD_FLASH, False)
         page.evaluate("() => document.getElementById('kit-axe-probe-dark')?.remove()")
         set_theme(view, LIGHT, repaint_ms=0)
     probe = [v for v in result["kit"] if "kit-axe-probe-dark" in v["target"]]
@@ -83,6 +88,10 @@ def test_axe_finds_nothing_in_the_kit_outputs_in_the_dark_theme(lab, request, wh
     _fail_on_kit_violations(f"{name} in JupyterLab's dark theme", result)
 
 
+_HOLD_FLASH = """hold => { for (const h of document.querySelectorAll('.kit-lab-headline')) {
+  if (hold) { h.classList.remove('kit-lab-flash-0', 'kit-lab-flash-1'); void h.offsetWidth;
+              h.classList.add('kit-lab-flash-0'); h.style.animationPlayState = 'paused'; }
+  else { h.style.animationPlayState = ''; } } }"""
 _DARK_PROBE = """() => { const outputs = document.querySelectorAll('.jp-OutputArea-output');
   const p = document.createElement('p'); p.id = 'kit-axe-probe-dark';
   p.textContent = 'Dark grey text'; p.style.color = '#333';
