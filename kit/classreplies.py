@@ -76,13 +76,6 @@ LATEST_FRAME_COLUMNS = ("learner", "item_id", "item_pos", "action", "rules", "re
                         "decided_time")
 
 
-def _utc(us):
-    """Microseconds since 1970 -> a datetime64[us, UTC] Series."""
-    import numpy as np
-    import pandas as pd
-    return pd.Series(np.asarray(us, dtype=np.int64).view("datetime64[us]")).dt.tz_localize("UTC")
-
-
 def _range(arr, name, size=None, low=0):
     """``arr`` (whole numbers) each in ``low`` .. ``size - 1``; KitDataError naming the column
     and the first row out of range otherwise."""
@@ -120,9 +113,10 @@ def _int_column(values, name, size=None, low=0):
     return _range(arr, name, size, low)
 
 
-def _v1_columns(cols, tables, n_sets):
-    """A version-1 reply's columns (JSON lists, the times as text), checked ->
-    (rows, {name: int64 array}) with the times as microseconds since 1970 UTC."""
+def _v1_columns(cols, sizes):
+    """A version-1 reply's columns (JSON lists, the times as text), checked (``sizes``: how
+    many entries each index column may point to) -> (rows, {name: int64 array}) with the
+    times as microseconds since 1970 UTC."""
     import numpy as np
     from .decisions.columns import kit_times_us
 
@@ -130,8 +124,6 @@ def _v1_columns(cols, tables, n_sets):
     if not isinstance(cols, dict):
         raise KitDataError(f"should be an object of columns, not {type(cols).__name__}",
                            file=SERVICE_NAME, column="columns")
-    sizes = {"learner": len(tables["learners"]), "item": len(tables["items"]),
-             "action": len(tables["actions"]), "rule_set": n_sets}
     out = {}
     for name in names:
         if not isinstance(cols.get(name), list):
@@ -142,8 +134,8 @@ def _v1_columns(cols, tables, n_sets):
         if len(cols[name]) != n:
             raise KitDataError(f"has {len(cols[name]):,} rows; columns.learner has {n:,}",
                                file=SERVICE_NAME, column=f"columns.{name}")
-    for name in ("learner", "item", "action", "rule_set"):
-        out[name] = _int_column(cols[name], f"columns.{name}", sizes[name])
+    for name, size in sizes.items():
+        out[name] = _int_column(cols[name], f"columns.{name}", size)
     out["revision"] = _int_column(cols["revision"], "columns.revision", low=1)
     times = cols["decided_at"]
     us, ok = kit_times_us(times)
@@ -154,6 +146,29 @@ def _v1_columns(cols, tables, n_sets):
                            column="columns.decided_at", row=row)
     out["decided_us"] = us
     return n, out
+
+
+def _v2_columns(cols, n, sizes):
+    """A version-2 reply's packed columns (``n`` rows each), checked as :func:`_v1_columns`
+    checks version 1 -> {name: int64 array}."""
+    import numpy as np
+    from .decisions.columns import US_HIGH, US_LOW, unpack
+
+    if not isinstance(cols, dict):
+        raise KitDataError(f"should be an object of columns, not {type(cols).__name__}",
+                           file=SERVICE_NAME, column="columns")
+    col = {name: unpack(cols.get(name), f"columns.{name}", n) for name in LATEST_COLUMNS[2]}
+    for name, size in sizes.items():
+        _range(col[name], f"columns.{name}", size)
+    _range(col["revision"], "columns.revision", low=1)
+    us = col["decided_us"]
+    wrong = (us < US_LOW) | (us > US_HIGH)
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        raise KitDataError(f"{int(us[row])} is not a time in the years 2000-2200 "
+                           "(microseconds since 1970 UTC)", file=SERVICE_NAME,
+                           column="columns.decided_us", row=row)
+    return col
 
 
 def check_latest_reply(reply, casebook):
@@ -185,7 +200,7 @@ def check_latest_reply(reply, casebook):
     import numpy as np
     import pandas as pd
     from .decisions.checks import vocab_for
-    from .decisions.columns import US_HIGH, US_LOW, unpack
+    from .decisions.columns import utc_times
 
     def bad(problem, where, row=None):
         return KitDataError(problem, file=SERVICE_NAME, column=where, row=row)
@@ -242,27 +257,15 @@ def check_latest_reply(reply, casebook):
             raise bad("names a rule twice", "rule_sets", row)
         rule_sets[row] = tuple(sorted(ids, key=vocab.rule_pos.__getitem__))
     cols = reply.get("columns")
+    sizes = {"learner": len(tables["learners"]), "item": len(tables["items"]),
+             "action": len(tables["actions"]), "rule_set": len(sets)}
     if version == 1:
-        n, col = _v1_columns(cols, tables, len(sets))
+        n, col = _v1_columns(cols, sizes)
     else:
         n = reply.get("rows")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise bad(f"should be a whole number >= 0, not {shown(repr(n))[:60]}", "rows")
-        if not isinstance(cols, dict):
-            raise bad(f"should be an object of columns, not {type(cols).__name__}", "columns")
-        sizes = {"learner": len(tables["learners"]), "item": len(tables["items"]),
-                 "action": len(tables["actions"]), "rule_set": len(sets)}
-        col = {name: unpack(cols.get(name), f"columns.{name}", n)
-               for name in LATEST_COLUMNS[2]}
-        for name, size in sizes.items():
-            _range(col[name], f"columns.{name}", size)
-        _range(col["revision"], "columns.revision", low=1)
-        us = col["decided_us"]
-        wrong = (us < US_LOW) | (us > US_HIGH)
-        if wrong.any():
-            row = int(np.argmax(wrong))
-            raise bad(f"{int(us[row])} is not a time in the years 2000-2200 (microseconds "
-                      "since 1970 UTC)", "columns.decided_us", row)
+        col = _v2_columns(cols, n, sizes)
     li, ii = col["learner"], col["item"]
     pair = li * max(len(tables["items"]), 1) + ii
     if n and np.bincount(pair).max() > 1:   # a count per learner and item: no sort needed
@@ -287,7 +290,7 @@ def check_latest_reply(reply, casebook):
         "rules": pd.Series(rule_sets[col["rule_set"]] if n else np.zeros(0, dtype=object),
                            dtype=object),
         "revision": col["revision"],
-        "decided_time": _utc(col["decided_us"] if n else []),
+        "decided_time": utc_times(col["decided_us"] if n else []),
     }, columns=list(LATEST_FRAME_COLUMNS))
     return cursor, table
 

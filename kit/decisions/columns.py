@@ -16,6 +16,8 @@ decisions) without a library beyond numpy:
 (np.int64(1714564800000001), [True, False])
 >>> times_text(us[:1])
 ['2024-05-01T12:00:00.000001Z']
+>>> series_text(utc_times(us[:1]))
+['2024-05-01T12:00:00.000001Z']
 >>> unpack(pack([3, 70000, 0]), "col").tolist()
 [3, 70000, 0]
 """
@@ -91,6 +93,12 @@ def times_text(us) -> list:
     """Microseconds since 1970 UTC -> the kit's time texts (``2024-05-01T12:00:00.000000Z``)."""
     stamps = np.asarray(us, dtype=np.int64).astype("datetime64[us]")
     return [t + "Z" for t in np.datetime_as_string(stamps, unit="us").tolist()]
+
+
+def utc_times(us):
+    """Microseconds since 1970 -> a Series of UTC datetimes (``datetime64[us, UTC]``)."""
+    import pandas as pd
+    return pd.Series(np.asarray(us, dtype=np.int64).view("datetime64[us]")).dt.tz_localize("UTC")
 
 
 def series_text(times) -> list:

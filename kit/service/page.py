@@ -84,7 +84,6 @@ def class_json(top: int, raw: dict) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-
 def rationales_doc(rows) -> dict:
     """``api/class/rationales``: the non-empty rationales of the latest decisions on some
     items, column by column (``learners`` once, then parallel lists)."""

@@ -47,6 +47,8 @@ def test_upload_projector_and_download_in_the_page(voila, dashboard_notebook, ca
     assert chooser.value.is_multiple()
     chooser.value.set_files([str(good), str(broken)])
     _wait_text(view, ".kit-dash-overview", learner)
+    # the problems panel comes in its own update, after the overview's
+    _wait_text(view, ".kit-dash-problems", "(uploaded)")
     files = view.text(".kit-dash-problems")
     assert "<img src=x onerror=window.__xss=1>.json (uploaded)" in files   # shown as text
     same = tmp_path / "same"
